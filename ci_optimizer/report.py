@@ -1,0 +1,148 @@
+"""The report: what a run found, as immutable data. JSON shape is versioned (schema_version)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Role = Literal["builder", "tester", "production", "stage"]
+Status = Literal["built", "failed", "skipped"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layer:
+    size_bytes: int
+    created_by: str
+    instruction: str | None = None  # Dockerfile instruction keyword, where known
+    line: int | None = None  # Dockerfile line that made it, where known
+    from_base: bool = False  # belongs to the base image, not to the user's own stages
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageConfig:
+    user: str = ""
+    healthcheck: tuple[str, ...] | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    exposed_ports: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] | None = None
+    cmd: tuple[str, ...] | None = None
+    workdir: str = ""
+    env_names: tuple[str, ...] = ()  # names only: values may hold secrets
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageStats:
+    image_id: str
+    size_bytes: int
+    layers: int
+    layer_details: tuple[Layer, ...]
+    config: ImageConfig
+    base_image: str
+    base_image_bytes: int | None  # size of the base image, when the engine has it
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetResult:
+    name: str
+    dockerfile: str
+    role: Role
+    stage_line: int
+    status: Status
+    tag: str | None = None
+    image_id: str | None = None
+    size_bytes: int | None = None
+    compressed_bytes: int | None = None
+    compressed_exact: bool | None = None
+    layers: int | None = None
+    build_seconds: float | None = None
+    cached_steps: int = 0
+    total_steps: int = 0
+    layer_details: tuple[Layer, ...] = ()
+    config: ImageConfig | None = None
+    base_image: str | None = None
+    base_image_bytes: int | None = None
+    base_size_bytes: int | None = None  # the same target on the PR's base branch
+    delta_bytes: int | None = None
+    delta_percent: float | None = None
+    error: str | None = None
+    log_tail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TesterResult:
+    target: str
+    passed: bool
+    seconds: float
+    log_tail: tuple[str, ...] = ()
+    ran_container: bool = False  # the stage has its own CMD/ENTRYPOINT and it was run
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reduction:
+    from_target: str
+    to_target: str
+    from_bytes: int
+    to_bytes: int
+    percent: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class BudgetResult:
+    target: str
+    rule: str
+    limit: str
+    actual: str
+    passed: bool
+    severity: Literal["error", "warning"] = "error"
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    id: str
+    target: str
+    severity: Literal["error", "warning", "info"]
+    passed: bool
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    dockerfile: str
+    targets: tuple[TargetResult, ...]
+    tester: TesterResult | None = None
+    reduction: Reduction | None = None
+    budgets: tuple[BudgetResult, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+    builder_backend: str = "buildx"
+    build_seconds: float | None = None  # wall time of the whole build
+    warnings: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed_targets(self) -> tuple[TargetResult, ...]:
+        return tuple(t for t in self.targets if t.status == "failed")
+
+    @property
+    def failed_budgets(self) -> tuple[BudgetResult, ...]:
+        return tuple(b for b in self.budgets if not b.passed and b.severity == "error")
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if not c.passed and c.severity == "error")
+
+    @property
+    def tests_failed(self) -> bool:
+        return self.tester is not None and not self.tester.passed
+
+    @property
+    def passed(self) -> bool:
+        return not (self.failed_targets or self.tests_failed or self.failed_budgets or self.failed_checks)
+
+    def target(self, name: str) -> TargetResult | None:
+        return next((t for t in self.targets if t.name == name), None)
