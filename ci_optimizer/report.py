@@ -9,6 +9,7 @@ SCHEMA_VERSION = 1
 
 Role = Literal["builder", "tester", "production", "stage"]
 Status = Literal["built", "failed", "skipped"]
+BaseStatus = Literal["new", "built", "failed"]  # the same target on the base: absent, measured, failed to build
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -18,6 +19,19 @@ class Layer:
     instruction: str | None = None  # Dockerfile instruction keyword, where known
     line: int | None = None  # Dockerfile line that made it, where known
     from_base: bool = False  # belongs to the base image, not to the user's own stages
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerChange:
+    """A layer that differs from the base, matched by the instruction that made it (compare.py)."""
+
+    kind: Literal["new", "gone", "changed"]
+    created_by: str  # the instruction, normalised so that base and head compare
+    base_bytes: int | None
+    head_bytes: int | None
+    delta_bytes: int
+    line: int | None = None  # Dockerfile line on head (on the base for a gone layer), where known
+    from_base: bool = False  # in the base image rather than the user's own stages
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +80,8 @@ class TargetResult:
     base_size_bytes: int | None = None  # the same target on the PR's base branch
     delta_bytes: int | None = None
     delta_percent: float | None = None
+    base_status: BaseStatus | None = None  # None: no comparison was made
+    layer_changes: tuple[LayerChange, ...] = ()
     error: str | None = None
     log_tail: tuple[str, ...] = ()
 
@@ -112,6 +128,27 @@ class CheckResult:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Section:
+    """One Dockerfile of a several-Dockerfile run: its targets are those whose `dockerfile` matches."""
+
+    dockerfile: str
+    tester: TesterResult | None = None
+    reduction: Reduction | None = None
+    build_seconds: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Baseline:
+    """What the targets were compared with: a base ref built here, or a saved report."""
+
+    source: Literal["ref", "file"]
+    ref: str | None = None  # --base-ref as the user gave it
+    commit: str | None = None  # the merge base that was built
+    path: str | None = None  # --baseline file
+    fetched: tuple[str, ...] = ()  # what a shallow checkout had to fetch to find the merge base
+
+
+@dataclass(frozen=True, kw_only=True)
 class Report:
     dockerfile: str
     targets: tuple[TargetResult, ...]
@@ -122,6 +159,8 @@ class Report:
     builder_backend: str = "buildx"
     build_seconds: float | None = None  # wall time of the whole build
     warnings: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()  # several Dockerfiles: tester and reduction live here, per Dockerfile
+    baseline: Baseline | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -138,7 +177,8 @@ class Report:
 
     @property
     def tests_failed(self) -> bool:
-        return self.tester is not None and not self.tester.passed
+        testers = (self.tester, *(s.tester for s in self.sections))
+        return any(t is not None and not t.passed for t in testers)
 
     @property
     def passed(self) -> bool:

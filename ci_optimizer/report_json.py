@@ -13,12 +13,15 @@ import jsonschema
 from ci_optimizer.errors import ConfigError
 from ci_optimizer.report import (
     SCHEMA_VERSION,
+    Baseline,
     BudgetResult,
     CheckResult,
     ImageConfig,
     Layer,
+    LayerChange,
     Reduction,
     Report,
+    Section,
     TargetResult,
     TesterResult,
 )
@@ -37,6 +40,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         "budgets": [asdict(b) for b in report.budgets],
         "checks": [asdict(c) for c in report.checks],
         "warnings": list(report.warnings),
+        "sections": [_section(s) for s in report.sections],
+        "baseline": asdict(report.baseline) if report.baseline else None,
         **report.extra,
     }
 
@@ -74,6 +79,8 @@ def from_dict(document: Any, *, source: str = "report") -> Report:
         builder_backend=document.get("builder_backend", "buildx"),
         build_seconds=document.get("build_seconds"),
         warnings=tuple(document.get("warnings", ())),
+        sections=tuple(_section_from(s) for s in document.get("sections", ())),
+        baseline=Baseline(**_tuples(document["baseline"], "fetched")) if document.get("baseline") else None,
     )
 
 
@@ -99,6 +106,20 @@ def _reduction_from(d: dict[str, Any]) -> Reduction:
                      percent=d["percent"])
 
 
+def _section(s: Section) -> dict[str, Any]:
+    return {"dockerfile": s.dockerfile, "tester": asdict(s.tester) if s.tester else None,
+            "reduction": _reduction(s.reduction) if s.reduction else None, "build_seconds": s.build_seconds}
+
+
+def _section_from(d: dict[str, Any]) -> Section:
+    return Section(
+        dockerfile=d["dockerfile"],
+        tester=TesterResult(**_tuples(d["tester"], "log_tail")) if d.get("tester") else None,
+        reduction=_reduction_from(d["reduction"]) if d.get("reduction") else None,
+        build_seconds=d.get("build_seconds"),
+    )
+
+
 def _tuples(d: dict[str, Any], *keys: str) -> dict[str, Any]:
     out = dict(d)
     for key in keys:
@@ -110,6 +131,7 @@ def _tuples(d: dict[str, Any], *keys: str) -> dict[str, Any]:
 def _target_from(d: dict[str, Any]) -> TargetResult:
     data = _tuples(d, "log_tail")
     data["layer_details"] = tuple(Layer(**layer) for layer in d["layer_details"])
+    data["layer_changes"] = tuple(LayerChange(**change) for change in d.get("layer_changes", ()))
     if d.get("config") is not None:
         c = _tuples(d["config"], "healthcheck", "exposed_ports", "entrypoint", "cmd", "env_names")
         c["labels"] = tuple(sorted(d["config"]["labels"].items()))
