@@ -18,11 +18,17 @@ from ci_optimizer.errors import DockerfileError, dockerfile_location
 from ci_optimizer.stages import DockerfileModel, Instruction, Stage
 
 KEYWORDS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN "
-    "SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+        "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    }
 )
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
-_VAR = re.compile(r"\\\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_VAR = re.compile(
+    r"\\\$"  # an escaped dollar
+    r"|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}"  # ${VAR}, ${VAR:-word}, ${VAR+word}, ...
+    r"|\$([A-Za-z_][A-Za-z0-9_]*)"  # $VAR
+)
 
 
 def read_dockerfile(path: str | Path, build_args: Mapping[str, str] | None = None) -> DockerfileModel:
@@ -36,7 +42,9 @@ def read_dockerfile(path: str | Path, build_args: Mapping[str, str] | None = Non
     return parse_dockerfile(text, path=str(path), build_args=build_args)
 
 
-def parse_dockerfile(text: str, *, path: str = "Dockerfile", build_args: Mapping[str, str] | None = None) -> DockerfileModel:
+def parse_dockerfile(
+    text: str, *, path: str = "Dockerfile", build_args: Mapping[str, str] | None = None
+) -> DockerfileModel:
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as exc:

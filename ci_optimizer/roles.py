@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ci_optimizer.errors import UsageError
+from ci_optimizer.report import Role
 from ci_optimizer.stages import DockerfileModel, Stage
 
 TESTER_NAMES = ("tester", "test", "tests")
@@ -17,7 +18,7 @@ class Roles:
     builder: int | None
     tester: int | None
 
-    def role_of(self, index: int) -> str:
+    def role_of(self, index: int) -> Role:
         if index == self.production:
             return "production"
         if index == self.tester:

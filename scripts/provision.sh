@@ -107,9 +107,10 @@ make_busybox() {
   mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/root"
   chmod 1777 "$root/tmp"
   cp /bin/busybox "$root/bin/busybox"
-  # `busybox --list` includes busybox itself: never link it onto itself.
-  for applet in sh cat cp dd echo ls mkdir rm test true false head wc; do
-    ln -s busybox "$root/bin/$applet"
+  # Every applet as a link, so Dockerfiles can use the usual tools. `busybox --list` includes
+  # busybox itself: linking it would replace the binary with a link to itself.
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
   done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"

@@ -1,0 +1,124 @@
+"""Command line: `ci-optimizer run ...`. `main` is the one error boundary of the program."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from ci_optimizer import __version__, report_json
+from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, ConfigError, UsageError
+from ci_optimizer.pipeline import RunOptions, run_pipeline
+from ci_optimizer.render_terminal import render_terminal
+from ci_optimizer.report import Report
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 through the same boundary."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ci-optimizer", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"ci-optimizer {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="build every target, run the tests, measure and report")
+    run.add_argument("--file", "-f", type=Path, help="the Dockerfile (default: CONTEXT/Dockerfile)")
+    run.add_argument("--context", type=Path, default=Path("."), help="build context directory (default: .)")
+    run.add_argument("--targets", default="", help="comma-separated targets to build (default: every named stage)")
+    run.add_argument("--tester", help="the stage that runs the tests (default: tester/test/tests)")
+    run.add_argument("--production", help="the stage that ships (default: the last stage)")
+    run.add_argument("--build-arg", action="append", default=[], metavar="KEY=VALUE", help="repeatable")
+    run.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
+    run.add_argument("--markdown", type=Path, metavar="PATH", help="write the markdown report here")
+    run.add_argument("--config", type=Path, metavar="PATH", help="config file (default: .ci-optimizer.yml)")
+    run.add_argument("--tag-prefix", default="ci-optimizer", help="repository prefix of the image tags")
+    run.add_argument("--tester-timeout", type=float, default=600.0, metavar="SECONDS")
+    run.add_argument("--no-cache", action="store_true", help="build without BuildKit's cache")
+    run.add_argument("--quiet", "-q", action="store_true", help="do not echo the build log to stderr")
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        code: int = args.handler(args, out, err)
+    except CiOptimizerError as exc:
+        print(f"ci-optimizer: error: {exc.one_line()}", file=err)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ci-optimizer: interrupted", file=err)
+        return 130
+    return code
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ci_optimizer.wiring import engine_adapters, environment  # noqa: PLC0415 - keep `--help` free of docker imports
+
+    options = run_options(args)
+    if args.config is not None and not args.config.is_file():
+        raise ConfigError("config file not found", location=str(args.config))
+    builder, images = engine_adapters(environment())
+
+    def log(line: str) -> None:
+        if not args.quiet:
+            print(line, file=err, flush=True)
+
+    report, _planned = run_pipeline(options, builder=builder, images=images, log=log)
+    write_outputs(report, args, out)
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    context: Path = args.context
+    return RunOptions(
+        dockerfile=args.file if args.file is not None else context / "Dockerfile",
+        context=context,
+        targets=tuple(t.strip() for t in args.targets.split(",") if t.strip()),
+        tester=args.tester,
+        production=args.production,
+        build_args=parse_build_args(args.build_arg),
+        tag_prefix=args.tag_prefix,
+        tester_timeout=args.tester_timeout,
+        no_cache=args.no_cache,
+    )
+
+
+def parse_build_args(items: Sequence[str]) -> dict[str, str]:
+    parsed = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not key or not eq:
+            raise UsageError(f"--build-arg {item!r}: expected KEY=VALUE")
+        parsed[key] = value
+    return parsed
+
+
+def write_outputs(report: Report, args: argparse.Namespace, out: TextIO) -> None:
+    out.write(render_terminal(report))
+    out.flush()
+    if args.json is not None:
+        _write(args.json, report_json.dumps(report))
+    if args.markdown is not None:
+        from ci_optimizer.render_markdown import render  # noqa: PLC0415 - only when asked for
+
+        _write(args.markdown, render(report))
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+__all__ = ["EXIT_ERROR", "main"]

@@ -1,0 +1,1 @@
+"""Adapters to the Docker engine and BuildKit. Thin: the decisions live in the pure core."""

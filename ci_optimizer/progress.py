@@ -1,0 +1,128 @@
+"""Reading BuildKit's plain progress output (`--progress plain`), as `docker buildx bake` prints it.
+
+Vertex lines look like::
+
+    #10 [production builder 2/5] RUN make          <- bake target, stage, step
+    #10 0.350 compiler output                      <- a log line of vertex 10
+    #10 CACHED | #10 DONE 0.4s | #10 ERROR: ... | #10 CANCELED
+    #15 [builder] exporting to image
+    #15 writing image sha256:93882c... done
+
+Pure: the caller feeds lines with the time it read them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_LINE = re.compile(r"^#(\d+) (.*)$")
+_HEADER = re.compile(r"^\[(?P<prefix>[^\]]*)\] (?P<name>.*)$")
+_STEP = re.compile(r"^(?P<target>\S+) (?P<stage>\S+) (?P<step>\d+)/(?P<steps>\d+)$")
+_LOG = re.compile(r"^\d+\.\d+ (.*)$")
+_IMAGE = re.compile(r"writing image (sha256:[0-9a-f]{64})")
+_NAMING = re.compile(r"naming to (\S+)")
+
+
+@dataclass
+class Vertex:
+    number: int
+    name: str = ""
+    bake_target: str | None = None  # first word of the prefix
+    stage: str | None = None  # stage name for Dockerfile steps
+    step: str | None = None  # "2/5"
+    started: float | None = None
+    finished: float | None = None
+    cached: bool = False
+    error: str | None = None
+    canceled: bool = False
+    export_of: str | None = None  # bake target named in the export vertex's header
+    image_id: str | None = None  # the image last written by this export vertex
+    images: dict[str, str] = field(default_factory=dict)  # reference named -> image id
+    logs: list[str] = field(default_factory=list)
+
+    @property
+    def is_step(self) -> bool:
+        return self.stage is not None and self.step is not None
+
+
+@dataclass
+class BuildProgress:
+    vertices: dict[int, Vertex] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)  # top-level `ERROR: ...` lines
+
+    def feed(self, line: str, now: float) -> None:
+        line = line.rstrip("\r\n")
+        if line.startswith("ERROR: ") or line.startswith("ERROR "):
+            self.errors.append(line)
+            return
+        match = _LINE.match(line)
+        if not match:
+            return
+        vertex = self.vertices.setdefault(int(match.group(1)), Vertex(number=int(match.group(1))))
+        body = match.group(2)
+        if vertex.started is None:
+            vertex.started = now
+        header = _HEADER.match(body)
+        if header:
+            _name(vertex, header.group("prefix"), header.group("name"))
+        elif body == "CACHED":
+            vertex.cached = True
+            vertex.finished = now
+        elif body.startswith("DONE"):
+            vertex.finished = now
+        elif body == "CANCELED":
+            vertex.canceled = True
+            vertex.finished = now
+        elif body.startswith("ERROR"):
+            vertex.error = body.partition(":")[2].strip() or body
+            vertex.finished = now
+        else:
+            image = _IMAGE.search(body)
+            naming = _NAMING.search(body)
+            if image and vertex.export_of:
+                vertex.image_id = image.group(1)
+            elif naming and vertex.export_of and vertex.image_id:
+                vertex.images[normalize_reference(naming.group(1))] = vertex.image_id
+            log = _LOG.match(body)
+            vertex.logs.append(log.group(1) if log else body)
+
+    def steps(self) -> list[Vertex]:
+        return [v for v in self.vertices.values() if v.is_step]
+
+    def exported(self) -> dict[str, tuple[str, float]]:
+        """Image reference -> (image id, time its export finished), for every image BuildKit wrote.
+
+        One export vertex may write several targets' images (when all of them came from cache),
+        so images are matched by the name they were given, not by the vertex header.
+        """
+        found = {}
+        for v in self.vertices.values():
+            if v.export_of and v.finished is not None and not v.error and not v.canceled:
+                for reference, image_id in v.images.items():
+                    found[reference] = (image_id, v.finished)
+        return found
+
+    def failed(self) -> list[Vertex]:
+        return [v for v in self.vertices.values() if v.error]
+
+
+def _name(vertex: Vertex, prefix: str, name: str) -> None:
+    if vertex.name:
+        return  # a vertex is named once; repeats after `...` interleaving carry the same header
+    vertex.name = name
+    words = prefix.split()
+    vertex.bake_target = words[0] if words else None
+    step = _STEP.match(prefix)
+    if step:
+        vertex.stage, vertex.step = step.group("stage"), f"{step.group('step')}/{step.group('steps')}"
+    elif len(words) == 1 and name.startswith("exporting to "):
+        vertex.export_of = words[0]
+
+
+def normalize_reference(reference: str) -> str:
+    """`docker.io/library/x:1` and `docker.io/org/x:1` as users write them: `x:1`, `org/x:1`."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if reference.startswith(prefix):
+            return reference[len(prefix) :]
+    return reference

@@ -1,0 +1,109 @@
+"""The report as plain text: readable in a terminal and in a CI log (no colour codes, no box art). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ci_optimizer.report import Report, TargetResult
+from ci_optimizer.sizes import format_delta, format_percent, format_size
+
+HEAVIEST = 5
+
+
+def render_terminal(report: Report) -> str:
+    out: list[str] = []
+    head = f"ci-optimizer: {report.dockerfile}"
+    if report.build_seconds is not None:
+        head += f" (built with {report.builder_backend} in {report.build_seconds:.1f} s)"
+    out += [head, ""]
+    out += _table(report.targets)
+    if report.reduction:
+        r = report.reduction
+        out += ["", f"Reduction: {r.from_target} {format_size(r.from_bytes)} → {r.to_target} "
+                    f"{format_size(r.to_bytes)} ({format_percent(-r.percent, signed=True)})"]
+    if report.tester:
+        t = report.tester
+        verdict = "passed" if t.passed else "FAILED"
+        how = f", ran its CMD: exit {t.exit_code}" if t.ran_container else ""
+        out += ["", f"Tests: {t.target} {verdict} ({t.seconds:.1f} s{how})"]
+        if not t.passed and t.log_tail:
+            out += _indented(t.log_tail)
+    tester = report.tester.target if report.tester else None
+    for target in report.targets:
+        if target.status == "failed" and target.name != tester:  # the tester's log is shown above
+            out += ["", f"Build of {target.name} FAILED: {target.error or 'unknown error'}"]
+            out += _indented(target.log_tail)
+    for target in report.targets:
+        if target.role == "production" and target.layer_details:
+            out += ["", f"Heaviest layers of {target.name}:"]
+            heaviest = sorted(target.layer_details, key=lambda layer: layer.size_bytes, reverse=True)[:HEAVIEST]
+            for layer in heaviest:
+                where = f"line {layer.line}" if layer.line else "base image"
+                out.append(f"  {format_size(layer.size_bytes):>9}  {where:<10}  {_clip(layer.created_by, 90)}")
+    if report.budgets:
+        out += ["", "Budgets:"]
+        for b in report.budgets:
+            mark = "ok" if b.passed else ("FAIL" if b.severity == "error" else "warn")
+            out.append(f"  {mark:<4}  {b.target}: {b.rule} {b.actual} (limit {b.limit})")
+    failing_checks = [c for c in report.checks if not c.passed]
+    if failing_checks:
+        out += ["", "Checks:"]
+        for c in failing_checks:
+            where = f" ({c.file}:{c.line})" if c.file and c.line else ""
+            out.append(f"  {c.severity:<7}  {c.id}: {c.message}{where}")
+    for warning in report.warnings:
+        out.append(f"warning: {warning}")
+    out += ["", f"Result: {'PASSED' if report.passed else 'FAILED'}{_why(report)}"]
+    return "\n".join(out) + "\n"
+
+
+def _table(targets: Sequence[TargetResult]) -> list[str]:
+    with_base = any(t.base_size_bytes is not None for t in targets)
+    header = ["TARGET", "ROLE", "STATUS", "SIZE", "COMPRESSED", "LAYERS", "BUILD", "CACHED"]
+    if with_base:
+        header[4:4] = ["Δ BASE"]
+    rows = [header]
+    for t in targets:
+        row = [
+            t.name,
+            t.role,
+            t.status,
+            format_size(t.size_bytes),
+            format_size(t.compressed_bytes),
+            "—" if t.layers is None else str(t.layers),
+            "—" if t.build_seconds is None else f"{t.build_seconds:.1f} s",
+            f"{t.cached_steps}/{t.total_steps}" if t.total_steps else "—",
+        ]
+        if with_base:
+            row[4:4] = [_delta(t)]
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def _delta(t: TargetResult) -> str:
+    if t.delta_bytes is None:
+        return "new" if t.base_size_bytes is None and t.status == "built" else "—"
+    return f"{format_delta(t.delta_bytes)} ({format_percent(t.delta_percent, signed=True)})"
+
+
+def _why(report: Report) -> str:
+    reasons = []
+    if report.failed_targets:
+        reasons.append("build failed: " + ", ".join(t.name for t in report.failed_targets))
+    if report.tests_failed:
+        reasons.append("tests failed")
+    if report.failed_budgets:
+        reasons.append(f"{len(report.failed_budgets)} budget(s) exceeded")
+    if report.failed_checks:
+        reasons.append(f"{len(report.failed_checks)} check(s) failed")
+    return f" ({'; '.join(reasons)})" if reasons else ""
+
+
+def _indented(lines: Sequence[str]) -> list[str]:
+    return [f"  | {line}" for line in lines]
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

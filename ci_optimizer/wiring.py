@@ -1,0 +1,44 @@
+"""The one place that reads the environment and builds the adapters the pipeline is given."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ci_optimizer.engine import client as engine_client
+from ci_optimizer.engine import containers, inspect
+from ci_optimizer.engine.buildx import BuildxBuilder, buildx_version
+from ci_optimizer.engine.classic import ClassicBuilder
+from ci_optimizer.pipeline import Builder
+from ci_optimizer.report import ImageStats
+from ci_optimizer.stages import Instruction
+
+
+def environment() -> Mapping[str, str]:
+    return dict(os.environ)
+
+
+@dataclass(frozen=True)
+class DockerImages:
+    """`pipeline.Images` over the docker SDK."""
+
+    client: Any
+
+    def measure(self, image_id: str, *, instructions: Sequence[Instruction], base_image: str) -> ImageStats:
+        return inspect.measure(self.client, image_id, instructions=instructions, base_image=base_image)
+
+    def run(self, image: str, *, timeout: float) -> containers.ContainerRun:
+        return containers.run_to_completion(self.client, image, timeout=timeout)
+
+
+def engine_adapters(env: Mapping[str, str]) -> tuple[Builder, DockerImages]:
+    """BuildKit through `docker buildx` when present, else the classic builder through the SDK."""
+    client = engine_client.connect(env)
+    builder: Builder
+    if env.get("CI_OPTIMIZER_BUILDER", "auto") != "classic" and buildx_version(env):
+        builder = BuildxBuilder(env={**env, "BUILDX_NO_DEFAULT_ATTESTATIONS": "1"})
+    else:
+        builder = ClassicBuilder(client)
+    return builder, DockerImages(client)
