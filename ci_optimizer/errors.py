@@ -48,6 +48,10 @@ class GitError(CiOptimizerError):
     """A git command failed (unknown ref, no merge base, not a repository)."""
 
 
+class GitHubError(CiOptimizerError):
+    """The GitHub API refused or failed a request after retries; `location` names the endpoint."""
+
+
 class CommandError(CiOptimizerError):
     """A subprocess failed; carries the command, exit code and output tail."""
 
