@@ -10,7 +10,7 @@ from typing import TextIO
 
 from ci_optimizer import __version__, report_json
 from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, ConfigError, UsageError
-from ci_optimizer.pipeline import RunOptions, run_pipeline
+from ci_optimizer.pipeline import RunOptions, prepare, run_pipeline
 from ci_optimizer.render_terminal import render_terminal
 from ci_optimizer.report import Report
 
@@ -66,13 +66,14 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = run_options(args)
     if args.config is not None and not args.config.is_file():
         raise ConfigError("config file not found", location=str(args.config))
+    planned = prepare(options)  # Dockerfile and target errors come before any engine I/O
     builder, images = engine_adapters(environment())
 
     def log(line: str) -> None:
         if not args.quiet:
             print(line, file=err, flush=True)
 
-    report, _planned = run_pipeline(options, builder=builder, images=images, log=log)
+    report, _planned = run_pipeline(options, builder=builder, images=images, log=log, planned=planned)
     write_outputs(report, args, out)
     return EXIT_OK if report.passed else EXIT_FAILED
 

@@ -70,8 +70,11 @@ def prepare(options: RunOptions) -> Planned:
     return Planned(model=model, roles=roles, plan=plan)
 
 
-def run_pipeline(options: RunOptions, *, builder: Builder, images: Images, log: Log) -> tuple[Report, Planned]:
-    planned = prepare(options)
+def run_pipeline(
+    options: RunOptions, *, builder: Builder, images: Images, log: Log, planned: Planned | None = None
+) -> tuple[Report, Planned]:
+    """Build, test and measure. `planned` is `prepare(options)` when the caller already made it."""
+    planned = planned or prepare(options)
     started = time.monotonic()
     outcomes = {o.name: o for o in builder.build(planned.plan, log)}
     build_seconds = round(time.monotonic() - started, 3)
