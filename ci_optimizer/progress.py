@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 _LINE = re.compile(r"^#(\d+) (.*)$")
 _HEADER = re.compile(r"^\[(?P<prefix>[^\]]*)\] (?P<name>.*)$")
-_STEP = re.compile(r"^(?P<target>\S+) (?P<stage>\S+) (?P<step>\d+)/(?P<steps>\d+)$")
+# bake prefixes steps with its target name; with a single target it prints `[stage 2/5]` as `build` does
+_STEP = re.compile(r"^(?:(?P<target>\S+) )?(?P<stage>\S+) (?P<step>\d+)/(?P<steps>\d+)$")
 _LOG = re.compile(r"^\d+\.\d+ (.*)$")
 _IMAGE = re.compile(r"writing image (sha256:[0-9a-f]{64})")
 _NAMING = re.compile(r"naming to (\S+)")
@@ -36,7 +37,7 @@ class Vertex:
     cached: bool = False
     error: str | None = None
     canceled: bool = False
-    export_of: str | None = None  # bake target named in the export vertex's header
+    export_of: str | None = None  # bake target named in the export vertex's header ("" when none is)
     image_id: str | None = None  # the image last written by this export vertex
     images: dict[str, str] = field(default_factory=dict)  # reference named -> image id
     logs: list[str] = field(default_factory=list)
@@ -66,6 +67,8 @@ class BuildProgress:
         header = _HEADER.match(body)
         if header:
             _name(vertex, header.group("prefix"), header.group("name"))
+        elif not vertex.name and not _LOG.match(body):
+            _name(vertex, "", body)  # a vertex with no prefix, e.g. `#9 exporting to image`
         elif body == "CACHED":
             vertex.cached = True
             vertex.finished = now
@@ -80,9 +83,9 @@ class BuildProgress:
         else:
             image = _IMAGE.search(body)
             naming = _NAMING.search(body)
-            if image and vertex.export_of:
+            if image and vertex.export_of is not None:
                 vertex.image_id = image.group(1)
-            elif naming and vertex.export_of and vertex.image_id:
+            elif naming and vertex.export_of is not None and vertex.image_id:
                 vertex.images[normalize_reference(naming.group(1))] = vertex.image_id
             log = _LOG.match(body)
             vertex.logs.append(log.group(1) if log else body)
@@ -98,7 +101,7 @@ class BuildProgress:
         """
         found = {}
         for v in self.vertices.values():
-            if v.export_of and v.finished is not None and not v.error and not v.canceled:
+            if v.export_of is not None and v.finished is not None and not v.error and not v.canceled:
                 for reference, image_id in v.images.items():
                     found[reference] = (image_id, v.finished)
         return found
@@ -112,12 +115,14 @@ def _name(vertex: Vertex, prefix: str, name: str) -> None:
         return  # a vertex is named once; repeats after `...` interleaving carry the same header
     vertex.name = name
     words = prefix.split()
-    vertex.bake_target = words[0] if words else None
     step = _STEP.match(prefix)
     if step:
+        vertex.bake_target = step.group("target")
         vertex.stage, vertex.step = step.group("stage"), f"{step.group('step')}/{step.group('steps')}"
-    elif len(words) == 1 and name.startswith("exporting to "):
-        vertex.export_of = words[0]
+        return
+    vertex.bake_target = words[0] if words and words[0] != "internal" else None
+    if len(words) <= 1 and name.startswith("exporting to "):
+        vertex.export_of = words[0] if words else ""
 
 
 def normalize_reference(reference: str) -> str:

@@ -131,3 +131,26 @@ def test_bake_definition_passes_args_targets_and_tags() -> None:
     assert bake_argv(Path("/tmp/b.json")) == [
         "docker", "buildx", "bake", "--file", "/tmp/b.json", "--progress", "plain", "--load",
     ]
+
+
+def test_a_single_target_bake_prints_unprefixed_steps_and_export() -> None:
+    progress = BuildProgress()
+    for n, line in enumerate([
+        "#6 [builder 2/2] RUN echo x > /built",
+        "#6 CACHED",
+        "#8 [production 3/3] RUN sleep 2",
+        "#8 DONE 2.2s",
+        "#9 exporting to image",
+        "#9 exporting layers 0.0s done",
+        "#9 writing image sha256:" + "9" * 64 + " done",
+        "#9 naming to docker.io/ci-optimizer/p-d52008cf:production done",
+        "#9 DONE 0.0s",
+    ]):
+        progress.feed(line, float(n))
+    assert (progress.vertices[6].stage, progress.vertices[6].step, progress.vertices[6].bake_target) == (
+        "builder", "2/2", None,
+    )
+    assert progress.exported() == {"ci-optimizer/p-d52008cf:production": ("sha256:" + "9" * 64, 8.0)}
+    production = target("production", "ci-optimizer/p-d52008cf:production", {"builder", "production"})
+    (outcome,) = resolve_round((production,), progress, returncode=0, started=0.0)
+    assert (outcome.ok, outcome.cached_steps, outcome.total_steps, outcome.seconds) == (True, 1, 2, 8.0)
