@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -57,6 +59,12 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except KeyboardInterrupt:
         print("ci-optimizer: interrupted", file=err)
         return 130
+    except Exception as exc:  # a bug of ours: still one line and a documented exit code
+        if os.environ.get("CI_OPTIMIZER_DEBUG"):
+            traceback.print_exc(file=err)
+        print(f"ci-optimizer: internal error: {type(exc).__name__}: {exc} "
+              "(set CI_OPTIMIZER_DEBUG=1 for the traceback, and please report it)", file=err)
+        return EXIT_ERROR
     return code
 
 
@@ -109,9 +117,9 @@ def write_outputs(report: Report, args: argparse.Namespace, out: TextIO) -> None
     if args.json is not None:
         _write(args.json, report_json.dumps(report))
     if args.markdown is not None:
-        from ci_optimizer.render_markdown import render  # noqa: PLC0415 - only when asked for
+        from ci_optimizer.render_markdown import render_markdown  # noqa: PLC0415 - only when asked for
 
-        _write(args.markdown, render(report))
+        _write(args.markdown, render_markdown(report))
 
 
 def _write(path: Path, text: str) -> None:
@@ -121,5 +129,3 @@ def _write(path: Path, text: str) -> None:
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
-
-__all__ = ["EXIT_ERROR", "main"]

@@ -177,3 +177,14 @@ def test_an_unreachable_engine_is_one_line_and_exit_2(run_cli: Any, monkeypatch:
     assert len(lines) == 1
     assert lines[0].startswith("ci-optimizer: error: Docker engine not reachable at unix:///nonexistent/docker.sock")
     assert "scripts/provision.sh" in lines[0]
+
+
+def test_without_the_docker_cli_the_classic_builder_takes_over(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `docker` at all, so no buildx plugin: the SDK still works
+    result = run_cli("--file", str(EXAMPLE / "Dockerfile"), "--context", str(EXAMPLE), "--json",
+                     str(tmp_path / "r.json"), "--quiet")
+    assert result.code == 0, result.stdout + result.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["builder_backend"] == "classic"
+    assert "warning: docker buildx is not installed" in result.stdout
