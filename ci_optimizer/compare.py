@@ -67,8 +67,9 @@ def apply_baseline(
     every target is `new`. A target that failed to build on the base gets a warning and no delta.
     """
     found = _matcher(head, base)
-    notes = list(warnings)
-    targets = tuple(_compare(target, found(target), notes) for target in head.targets)
+    failed: dict[str, list[str]] = {}  # one warning per base error, not one per target it broke
+    targets = tuple(_compare(target, found(target), failed) for target in head.targets)
+    notes = [*warnings, *(_failed_note(names, error) for error, names in failed.items())]
     if base is not None:
         matched = {id(found(t)) for t in head.targets}
         notes.extend(
@@ -82,12 +83,11 @@ def apply_baseline(
     )
 
 
-def _compare(target: TargetResult, old: TargetResult | None, notes: list[str]) -> TargetResult:
+def _compare(target: TargetResult, old: TargetResult | None, failed: dict[str, list[str]]) -> TargetResult:
     if old is None:
         return replace(target, base_status="new")
     if old.status != "built" or old.size_bytes is None:
-        reason = f": {old.error}" if old.error else ""
-        notes.append(f"target {target.name!r} did not build on the base{reason}; no size comparison")
+        failed.setdefault(old.error or "", []).append(target.name)
         return replace(target, base_status="failed")
     if target.status != "built" or target.size_bytes is None:
         return replace(target, base_status="built", base_size_bytes=old.size_bytes)
@@ -99,6 +99,12 @@ def _compare(target: TargetResult, old: TargetResult | None, notes: list[str]) -
         delta_percent=percent_change(old.size_bytes, target.size_bytes),
         layer_changes=diff_layers(old.layer_details, target.layer_details),
     )
+
+
+def _failed_note(names: list[str], error: str) -> str:
+    which = f"target {names[0]!r}" if len(names) == 1 else "targets " + ", ".join(repr(n) for n in names)
+    reason = f": {error}" if error else ""
+    return f"{which} did not build on the base{reason}; no size comparison"
 
 
 def _matcher(head: Report, base: Report | None) -> _Find:

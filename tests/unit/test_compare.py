@@ -167,3 +167,16 @@ def test_with_several_dockerfiles_targets_match_by_dockerfile_and_stage() -> Non
         ("web/Dockerfile:production", "built", -3),
         ("worker/Dockerfile:production", "new", None),
     ]
+
+
+def test_targets_broken_by_the_same_base_error_share_one_warning() -> None:
+    head = report(target("builder", 10), target("production", 5), target("debug", 6))
+    base = report(target("builder", None, status="failed", error="syntax error: line 3"),
+                  target("production", None, status="failed", error="syntax error: line 3"),
+                  target("debug", None, status="failed"))
+    compared = apply_baseline(head, base)
+    assert [t.base_status for t in compared.targets] == ["failed", "failed", "failed"]
+    assert compared.warnings == (
+        "targets 'builder', 'production' did not build on the base: syntax error: line 3; no size comparison",
+        "target 'debug' did not build on the base; no size comparison",
+    )
