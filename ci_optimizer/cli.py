@@ -10,11 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ci_optimizer import __version__, report_json
-from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, ConfigError, UsageError
-from ci_optimizer.pipeline import RunOptions, prepare, run_pipeline
+from ci_optimizer import __version__, baseline, config_cli, report_json
+from ci_optimizer.budgets import apply_budgets
+from ci_optimizer.config import load_config
+from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError
+from ci_optimizer.pipeline import Planned, RunOptions, prepare, run_pipeline
 from ci_optimizer.render_terminal import render_terminal
 from ci_optimizer.report import Report
+from ci_optimizer.runs import Flags, runs_for
+from ci_optimizer.sections import combine
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="build every target, run the tests, measure and report")
     run.add_argument("--file", "-f", type=Path, help="the Dockerfile (default: CONTEXT/Dockerfile)")
-    run.add_argument("--context", type=Path, default=Path("."), help="build context directory (default: .)")
+    run.add_argument("--context", type=Path, help="build context directory (default: .)")
     run.add_argument("--targets", default="", help="comma-separated targets to build (default: every named stage)")
     run.add_argument("--tester", help="the stage that runs the tests (default: tester/test/tests)")
     run.add_argument("--production", help="the stage that ships (default: the last stage)")
@@ -43,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tester-timeout", type=float, default=600.0, metavar="SECONDS")
     run.add_argument("--no-cache", action="store_true", help="build without BuildKit's cache")
     run.add_argument("--quiet", "-q", action="store_true", help="do not echo the build log to stderr")
+    base = run.add_mutually_exclusive_group()
+    base.add_argument("--base-ref", metavar="REF", help="compare with the merge base of REF and HEAD, built here")
+    base.add_argument("--baseline", type=Path, metavar="PATH", help="compare with a report saved by --write-baseline")
+    run.add_argument("--write-baseline", type=Path, metavar="PATH", help="save this report as a later run's baseline")
     run.set_defaults(handler=cmd_run)
+    config_cli.add_commands(sub)
     return parser
 
 
@@ -71,23 +80,40 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ci_optimizer.wiring import engine_adapters, environment  # noqa: PLC0415 - keep `--help` free of docker imports
 
-    options = run_options(args)
-    if args.config is not None and not args.config.is_file():
-        raise ConfigError("config file not found", location=str(args.config))
-    planned = prepare(options)  # Dockerfile and target errors come before any engine I/O
-    builder, images = engine_adapters(environment())
-
     def log(line: str) -> None:
         if not args.quiet:
             print(line, file=err, flush=True)
 
-    report, _planned = run_pipeline(options, builder=builder, images=images, log=log, planned=planned)
+    config = load_config(args.config, root=Path())
+    runs = runs_for(config, run_flags(args), run_options(args))
+    planned = [prepare(options) for options in runs]  # Dockerfile and target errors come before any engine I/O
+    saved = baseline.read_baseline(args.baseline) if args.baseline else None
+    base = baseline.locate(args.base_ref, cwd=Path(), log=log) if args.base_ref else None
+    builder, images = engine_adapters(environment())
+
+    def run_one(options: RunOptions, planned: Planned | None = None) -> Report:
+        return run_pipeline(options, builder=builder, images=images, log=log, planned=planned)[0]
+
+    report = combine([run_one(options, plan) for options, plan in zip(runs, planned, strict=True)])
+    if base is not None:
+        report = baseline.compare_with_ref(report, runs, base=base, run=run_one, log=log, cwd=Path())
+    elif saved is not None:
+        report = baseline.compare_with_saved(report, saved, args.baseline)
+    report = apply_budgets(report, config)
+    if args.write_baseline:
+        baseline.write_baseline(report, args.write_baseline)
     write_outputs(report, args, out)
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
+def run_flags(args: argparse.Namespace) -> Flags:
+    """What the command line set explicitly, to lay over the config's Dockerfiles."""
+    return Flags(file=args.file, context=args.context, targets=run_options(args).targets, tester=args.tester,
+                 production=args.production, build_args=parse_build_args(args.build_arg))
+
+
 def run_options(args: argparse.Namespace) -> RunOptions:
-    context: Path = args.context
+    context: Path = args.context if args.context is not None else Path(".")
     return RunOptions(
         dockerfile=args.file if args.file is not None else context / "Dockerfile",
         context=context,
