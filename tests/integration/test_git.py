@@ -10,37 +10,26 @@ import pytest
 from ci_optimizer.errors import EXIT_ERROR, GitError
 from ci_optimizer.git import find_merge_base, head_commit, is_shallow, repo_root, resolve, worktree
 
+from .git_helpers import commit, git, new_repo
+
 pytestmark = pytest.mark.integration
 
-IDENTITY = ("-c", "user.name=ci-optimizer tests", "-c", "user.email=tests@ci-optimizer.invalid",
-            "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false")
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", *IDENTITY, "-C", str(repo), *args], capture_output=True, text=True, check=True)
-    return result.stdout.strip()
-
-
-def commit(repo: Path, name: str, text: str) -> str:
-    (repo / name).write_text(text, encoding="utf-8")
-    git(repo, "add", name)
-    git(repo, "commit", "--quiet", "-m", f"{name}: {text}")
-    return git(repo, "rev-parse", "HEAD")
+def commit_one(repo: Path, name: str, text: str) -> str:
+    return commit(repo, {name: text}, f"{name}: {text}")
 
 
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | Path]:
     """main: 80 commits, a feature branch forked there with 25 commits, then 5 more on main."""
-    repo = tmp_path_factory.mktemp("upstream")
-    git(repo, "init", "--quiet")
-    shas = [commit(repo, "main.txt", f"main {i}") for i in range(80)]
+    repo = new_repo(tmp_path_factory.mktemp("upstream"))
+    shas = [commit_one(repo, "main.txt", f"main {i}") for i in range(80)]
     fork = shas[-1]
     git(repo, "checkout", "--quiet", "-b", "feature")
     for i in range(25):
-        commit(repo, "feature.txt", f"feature {i}")
+        commit_one(repo, "feature.txt", f"feature {i}")
     git(repo, "checkout", "--quiet", "main")
     for i in range(80, 85):
-        commit(repo, "main.txt", f"main {i}")
+        commit_one(repo, "main.txt", f"main {i}")
     git(repo, "tag", "v1", fork)
     return {"repo": repo, "fork": fork, "main": git(repo, "rev-parse", "main"),
             "feature": git(repo, "rev-parse", "feature")}
@@ -109,12 +98,10 @@ def test_an_unknown_ref_is_an_exit_2_error_naming_it(upstream: dict[str, str | P
 
 
 def test_unrelated_histories_have_no_merge_base(tmp_path: Path) -> None:
-    repo = tmp_path / "two-roots"
-    repo.mkdir()
-    git(repo, "init", "--quiet")
-    commit(repo, "a.txt", "a")
+    repo = new_repo(tmp_path / "two-roots")
+    commit_one(repo, "a.txt", "a")
     git(repo, "checkout", "--quiet", "--orphan", "other")
-    commit(repo, "b.txt", "b")
+    commit_one(repo, "b.txt", "b")
     with pytest.raises(GitError) as caught:
         find_merge_base(repo, "main")
     assert caught.value.one_line() == "main and HEAD have no history in common"
