@@ -15,8 +15,9 @@ from ci_optimizer.sizes import format_delta, format_size
 _NAME_LIMIT = 60
 _INSTRUCTION_LIMIT = 100
 
-# BuildKit records `RUN |2 A=1 B=2 /bin/sh -c cmd` (build args first); readers want `RUN cmd`.
-_SHELL_PREFIX = re.compile(r"^RUN (?:\|\d+ (?:\S+=\S* )*)?/bin/sh -c ")
+# BuildKit records `RUN |2 A=1 B=2 /bin/sh -c cmd`: the build args come first, and their values
+# (sometimes a token someone passed as a build arg) must not end up in a PR comment.
+_BUILD_ARGS = re.compile(r"^RUN \|(\d+) ")
 _CHANGE = {"new": "🆕 new", "gone": "🗑️ gone", "changed": "changed"}
 
 
@@ -136,7 +137,12 @@ def _clean_created_by(created_by: str) -> str:
     """`docker history` wording, minus the noise the builders add around the instruction."""
     text = created_by.strip().removesuffix("# buildkit").strip()
     text = text.replace("/bin/sh -c #(nop) ", "").strip()
-    return _SHELL_PREFIX.sub("RUN ", text)
+    args = _BUILD_ARGS.match(text)
+    if args:
+        words = text[args.end():].split(" ")
+        text = "RUN " + " ".join(words[int(args.group(1)):])
+    shell = "RUN /bin/sh -c "
+    return "RUN " + text[len(shell):] if text.startswith(shell) else text
 
 
 def _instruction_text(layer: Layer) -> str:

@@ -256,6 +256,13 @@ def test_several_dockerfiles_get_a_section_each() -> None:
     assert "**Tests:** no tester stage" in web_part
 
 
+def test_build_arg_values_recorded_in_history_never_reach_the_markdown() -> None:
+    layer = Layer(size_bytes=7, created_by="RUN |2 NPM_TOKEN=s3cr3t V=1 /bin/sh -c npm ci # buildkit", line=3)
+    text = render_markdown(Report(dockerfile="Dockerfile", targets=(replace(target("app"), layer_details=(layer,)),)))
+    assert "s3cr3t" not in text
+    assert "| 7 B | `RUN npm ci` | `Dockerfile:3` |" in text
+
+
 def test_layer_changes_say_which_line_made_the_image_grow() -> None:
     report = Report(dockerfile="Dockerfile", targets=(replace(target("app"), layer_changes=(
         LayerChange(kind="changed", created_by="RUN make", base_bytes=1_000_000, head_bytes=4_000_000,
