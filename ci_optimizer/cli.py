@@ -14,6 +14,7 @@ from ci_optimizer import __version__, baseline, config_cli, report_json
 from ci_optimizer.budgets import apply_budgets
 from ci_optimizer.config import load_config
 from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError
+from ci_optimizer.github.commands import add_comment_parser
 from ci_optimizer.pipeline import Planned, RunOptions, prepare, run_pipeline
 from ci_optimizer.render_terminal import render_terminal
 from ci_optimizer.report import Report
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--write-baseline", type=Path, metavar="PATH", help="save this report as a later run's baseline")
     run.set_defaults(handler=cmd_run)
     config_cli.add_commands(sub)
+    add_comment_parser(sub)
     return parser
 
 
