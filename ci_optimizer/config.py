@@ -21,6 +21,7 @@ from typing import Any, Literal
 import jsonschema
 import yaml
 
+from ci_optimizer.checks import CHECKS_CONFIG_SCHEMA, CheckSettings, parse_check_settings
 from ci_optimizer.errors import ConfigError
 from ci_optimizer.sizes import parse_percent, parse_size
 
@@ -60,14 +61,15 @@ class Config:
     source: str | None = None  # the file it came from; None: no file, defaults
     dockerfiles: tuple[DockerfileEntry, ...] = (DockerfileEntry(),)
     budgets: tuple[Budget, ...] = ()
-    checks: Mapping[str, Any] = field(default_factory=dict)
+    checks: CheckSettings = field(default_factory=CheckSettings)
 
 
 @cache
 def config_schema() -> dict[str, Any]:
-    """The JSON Schema of the config file, as shipped in the package."""
+    """The JSON Schema of the config file, as shipped in the package, with the checklist's `checks:`."""
     text = resources.files("ci_optimizer").joinpath("schemas/config.schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
+    schema["properties"]["checks"] = copy.deepcopy(CHECKS_CONFIG_SCHEMA)
     return schema
 
 
@@ -104,7 +106,7 @@ def parse_config(text: str, *, source: str = CONFIG_NAMES[0]) -> Config:
         source=source,
         dockerfiles=_dockerfiles(document.get("dockerfiles"), source),
         budgets=tuple(_budget(key, rules, source) for key, rules in document.get("budgets", {}).items()),
-        checks=copy.deepcopy(document.get("checks", {})),
+        checks=parse_check_settings(document.get("checks"), source=source),
     )
 
 
@@ -141,7 +143,9 @@ def _load_yaml(text: str, source: str) -> Any:
 
 def _validate(document: Any, source: str) -> None:
     validator = jsonschema.Draft202012Validator(config_schema())
-    errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    # `checks:` has its own reader with its own messages (checks/settings.py); it runs after this.
+    found = (e for e in validator.iter_errors(document) if list(e.absolute_path)[:1] != ["checks"])
+    errors = sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         error = errors[0]
         path, message = _describe(error)

@@ -6,6 +6,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from ci_optimizer.checks import CHECKS_CONFIG_SCHEMA, CheckSetting, CheckSettings
 from ci_optimizer.config import (
     Budget,
     Config,
@@ -43,7 +44,8 @@ budgets:
     max_wasted_percent: 5%
     min_efficiency: 95.5%
 checks:
-  ignore: [no-healthcheck]
+  healthcheck: warning
+  minimal-base: {severity: off, reason: the platform team mandates the base}
 """
 
 
@@ -65,7 +67,10 @@ def test_a_full_file_reads_into_frozen_data() -> None:
             Budget(target="runtime", max_size=1_500_000, max_growth_bytes=5_000_000, max_wasted_bytes=1500,
                    max_wasted_percent=5.0, min_efficiency=95.5),
         ),
-        checks={"ignore": ["no-healthcheck"]},
+        checks=CheckSettings(overrides={
+            "healthcheck": CheckSetting(severity="warning"),
+            "minimal-base": CheckSetting(severity="off", reason="the platform team mandates the base"),
+        }),
     )
 
 
@@ -131,7 +136,8 @@ def test_an_empty_file_means_every_default() -> None:
          "dockerfiles[0].context: '../other' is outside the repository; paths are relative to its root"),
         ("dockerfiles:\n  - file: a/Dockerfile\n  - file: ./a/Dockerfile\n",
          "dockerfiles[1].file: a/Dockerfile is already listed as dockerfiles[0]; list each Dockerfile once"),
-        ("checks: [x]\n", "checks: ['x'] is not a mapping"),
+        ("checks: [x]\n", "checks: expected a mapping of check id to severity, got list"),
+        ("checks:\n  helthcheck: error\n", "checks.helthcheck: unknown check (did you mean healthcheck?)"),
         ("- Dockerfile\n", "(top level): ['Dockerfile'] is not a mapping"),
     ],
 )
@@ -186,3 +192,4 @@ def test_the_shipped_schema_is_a_valid_json_schema_and_prints_as_json() -> None:
     jsonschema.Draft202012Validator.check_schema(config_schema())
     assert json.loads(schema_text()) == config_schema()
     assert config_schema()["additionalProperties"] is False
+    assert config_schema()["properties"]["checks"] == CHECKS_CONFIG_SCHEMA  # the checklist's own fragment
