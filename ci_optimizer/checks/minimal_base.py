@@ -61,7 +61,7 @@ def classify(ref: ImageRef) -> BaseClass:
         return "scratch"
     if "distroless" in ref.path or ref.registry == "cgr.dev" or "chiseled" in words or ref.name.endswith("-micro"):
         return "distroless"
-    if "alpine" in words or ref.name in ("alpine", "busybox"):
+    if re.search(r"(?:^|[-_.])alpine", ref.tag.lower()) or ref.name in ("alpine", "busybox"):
         return "alpine"
     if words & {"slim", "minimal", "micro"} or ref.name.endswith("-minimal"):
         return "slim"

@@ -75,7 +75,7 @@ def _tool_check(inputs: CheckInputs, kinds: tuple[ToolKind, ...], fix: str) -> S
         elif origin == "base":
             where, line = f"from the base image {base.base}", base.line
         else:
-            where, line = "not installed by production's RUN steps (the base image or a COPY)", base.line
+            where, line = "not installed by a RUN of production: from the base image or a COPY", base.line
         findings.append(Finding(passed=False, line=line, message=f"{what} in production: {names} ({where}); "
                                                                  f"{_FIX[fix]}{suffix}"))
     return tuple(findings)
@@ -223,8 +223,12 @@ def check_no_package_caches(inputs: CheckInputs) -> Sequence[Finding]:
             where, line = "", _cache_line(inputs, cache.name)
         at = f" ({where})" if where else ""
         findings.append(Finding(passed=False, line=line,
-                                message=f"{cache.name}: {format_size(total)} in {len(paths)} files{at}; {cache.fix}"))
+                                message=f"{cache.name}: {format_size(total)} in {_files(len(paths))}{at}; {cache.fix}"))
     return tuple(findings) or (Finding(passed=True, message="no package manager caches in the final image"),)
+
+
+def _files(count: int) -> str:
+    return "1 file" if count == 1 else f"{count} files"
 
 
 def _cache_line(inputs: CheckInputs, cache: str) -> int | None:

@@ -1,0 +1,43 @@
+"""Builders for checklist inputs: a Dockerfile text plus, optionally, what the engine measured."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ci_optimizer.checks.model import CheckInputs, Finding, LayerFiles
+from ci_optimizer.parse import parse_dockerfile
+from ci_optimizer.report import ImageConfig, TargetResult
+from ci_optimizer.roles import assign_roles
+
+
+def make_inputs(
+    text: str,
+    *,
+    config: ImageConfig | None = None,
+    files: Mapping[str, int] | None = None,
+    layers: Sequence[LayerFiles] | None = None,
+    base_bytes: int | None = None,
+    build_args: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> CheckInputs:
+    """Checklist inputs; with `config`, production counts as built and measured."""
+    model = parse_dockerfile(text, build_args=build_args)
+    roles = assign_roles(model)
+    production = None
+    if config is not None:
+        stage = model.stages[roles.production]
+        production = TargetResult(
+            name=stage.target_name, dockerfile="Dockerfile", role="production", stage_line=stage.line,
+            status="built", config=config, base_image=model.root_base(stage.index), base_image_bytes=base_bytes,
+        )
+    return CheckInputs(model=model, roles=roles, production=production, final_files=files, layer_files=layers,
+                       build_args=build_args or {}, **extra)
+
+
+def failed(findings: Sequence[Finding]) -> list[tuple[int | None, str]]:
+    return [(f.line, f.message) for f in findings if not f.passed]
+
+
+def passed(findings: Sequence[Finding]) -> list[str]:
+    return [f.message for f in findings if f.passed]
