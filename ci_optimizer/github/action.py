@@ -132,7 +132,12 @@ def run_argv(settings: ActionSettings, pr: PullRequest | None, report_path: str,
     `--base-ref` and `--baseline` belong to the comparison feature; a CLI without them gets
     a warning instead of a usage error, and the run goes on without a comparison.
     """
-    argv = ["run", "--file", settings.file, "--context", settings.context, "--json", report_path]
+    argv = ["run", "--json", report_path]
+    # Only what the user set: an explicit --file would pick one of the config's Dockerfiles.
+    if settings.file:
+        argv += ["--file", settings.file]
+    if settings.context:
+        argv += ["--context", settings.context]
     if settings.config:
         argv += ["--config", settings.config]
     if settings.targets:
@@ -143,6 +148,8 @@ def run_argv(settings: ActionSettings, pr: PullRequest | None, report_path: str,
         argv += ["--production", settings.production]
     for item in settings.build_args:
         argv += ["--build-arg", item]
+    if settings.tag_prefix != "ci-optimizer":
+        argv += ["--tag-prefix", settings.tag_prefix]
     wanted: list[tuple[str, str]] = []
     if settings.baseline:
         wanted.append(("--baseline", settings.baseline))

@@ -8,6 +8,7 @@ is injected (see `wiring.environment`), so tests pass a plain dict.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ COMMENT_MODES: tuple[CommentMode, ...] = ("always", "on-change", "never")
 # Every input of action.yml, with the default it declares there (tests/unit/test_action_yml.py
 # holds the two together). `github-token` defaults to `${{ github.token }}` in action.yml.
 INPUT_DEFAULTS: Mapping[str, str] = {
-    "file": "Dockerfile",
-    "context": ".",
+    "file": "",  # empty: CONTEXT/Dockerfile, or the Dockerfiles the config lists
+    "context": "",  # empty: the repository root, or the config's contexts
     "config": "",
     "targets": "",
     "tester": "",
@@ -92,8 +93,8 @@ class RunnerEnv:
 
 @dataclass(frozen=True, kw_only=True)
 class ActionSettings:
-    file: str
-    context: str
+    file: str | None
+    context: str | None
     config: str | None
     targets: tuple[str, ...]
     tester: str | None
@@ -107,6 +108,9 @@ class ActionSettings:
     comment_key_given: bool  # the user named this leg, so the comment's title says which it is
     fail_on_budget: bool
     runner: RunnerEnv
+    # Not an input: runners sharing one Docker engine set CI_OPTIMIZER_TAG_PREFIX to keep their
+    # images apart (tests use it too, to remove exactly the images they made).
+    tag_prefix: str = "ci-optimizer"
 
 
 def read_input(env: Mapping[str, str], name: str) -> str:
@@ -135,12 +139,13 @@ def runner_env(env: Mapping[str, str]) -> RunnerEnv:
 def load_settings(env: Mapping[str, str]) -> ActionSettings:
     """Parse and validate every input once; a bad one is a one-line UsageError naming it."""
     values = {name: read_input(env, name) for name in INPUT_DEFAULTS}
-    file = values["file"] or INPUT_DEFAULTS["file"]
+    file = values["file"] or None
+    context = values["context"] or None
     config = values["config"] or None
     key = values["comment-key"]
     return ActionSettings(
         file=file,
-        context=values["context"] or ".",
+        context=context,
         config=config,
         targets=split_list(values["targets"]),
         tester=values["tester"] or None,
@@ -150,10 +155,11 @@ def load_settings(env: Mapping[str, str]) -> ActionSettings:
         baseline=values["baseline"] or None,
         github_token=Secret(values["github-token"] or env.get("GITHUB_TOKEN", "")),
         comment=parse_comment_mode(values["comment"]),
-        comment_key=sanitize_key(key) if key else default_comment_key(file, config),
+        comment_key=sanitize_key(key) if key else default_comment_key(file, context, config),
         comment_key_given=bool(key),
         fail_on_budget=parse_bool("fail-on-budget", values["fail-on-budget"]),
         runner=runner_env(env),
+        tag_prefix=env.get("CI_OPTIMIZER_TAG_PREFIX") or "ci-optimizer",
     )
 
 
@@ -190,10 +196,15 @@ def parse_comment_mode(text: str) -> CommentMode:
     return text
 
 
-def default_comment_key(file: str, config: str | None) -> str:
+def default_comment_key(file: str | None, context: str | None, config: str | None) -> str:
     """Matrix legs on different Dockerfiles get their own comment without naming them."""
-    parts = [file] if config is None else [config]
-    return sanitize_key("+".join(p.removeprefix("./") for p in parts))
+    if file:
+        path = file
+    elif config:
+        path = config
+    else:
+        path = posixpath.join(context or ".", "Dockerfile")
+    return sanitize_key(posixpath.normpath(path))
 
 
 def sanitize_key(key: str) -> str:

@@ -162,7 +162,7 @@ def test_run_argv_maps_every_run_input_to_its_flag() -> None:
         "INPUT_BUILD-ARGS": "A=1\nB=x y",
     })
     assert run_argv(settings, PR, "/ws/r.json", EVERYTHING) == [
-        "run", "--file", "docker/Dockerfile", "--context", "docker", "--json", "/ws/r.json", "--config", "size.yml",
+        "run", "--json", "/ws/r.json", "--file", "docker/Dockerfile", "--context", "docker", "--config", "size.yml",
         "--targets", "a,b", "--tester", "unit", "--production", "runtime", "--build-arg", "A=1",
         "--build-arg", "B=x y", "--base-ref", "b" * 40,
     ]
@@ -174,6 +174,15 @@ def test_base_ref_input_beats_the_event_and_a_baseline_replaces_the_rebuild() ->
     baseline = load_settings({"INPUT_BASELINE": "base/report.json"})
     assert run_argv(baseline, PR, "r", EVERYTHING)[-2:] == ["--baseline", "base/report.json"]
     assert "--base-ref" not in run_argv(load_settings({}), None, "r", EVERYTHING)  # a push: nothing to compare
+
+
+def test_unset_inputs_leave_the_cli_and_config_defaults_alone() -> None:
+    assert run_argv(load_settings({}), None, "r.json", EVERYTHING) == ["run", "--json", "r.json"]
+
+
+def test_a_shared_engine_tag_prefix_is_passed_on() -> None:
+    settings = load_settings({"CI_OPTIMIZER_TAG_PREFIX": "runner-7"})
+    assert run_argv(settings, None, "r.json", EVERYTHING) == ["run", "--json", "r.json", "--tag-prefix", "runner-7"]
 
 
 def test_comparison_flags_the_cli_lacks_are_left_out() -> None:

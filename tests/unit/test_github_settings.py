@@ -16,7 +16,7 @@ TOKEN = "ghs_0123456789abcdefSECRET"
 
 def test_defaults_when_nothing_is_set() -> None:
     s = load_settings({})
-    assert (s.file, s.context, s.config, s.targets, s.tester, s.production) == ("Dockerfile", ".", None, (), None, None)
+    assert (s.file, s.context, s.config, s.targets, s.tester, s.production) == (None, None, None, (), None, None)
     assert (s.build_args, s.base_ref, s.baseline, s.comment, s.fail_on_budget) == ((), None, None, "always", True)
     assert s.comment_key == "Dockerfile"
     assert not s.comment_key_given
@@ -68,8 +68,10 @@ def test_bad_inputs_are_one_line_usage_errors(name: str, value: str, message: st
 
 def test_lists_and_keys() -> None:
     assert split_list("a, b\nc,,\n") == ("a", "b", "c")
-    assert default_comment_key("./services/api/Dockerfile", None) == "services/api/Dockerfile"
-    assert default_comment_key("Dockerfile", "ci/size.yml") == "ci/size.yml"
+    assert default_comment_key("./services/api/Dockerfile", None, None) == "services/api/Dockerfile"
+    assert default_comment_key(None, "services/api", None) == "services/api/Dockerfile"
+    assert default_comment_key(None, None, "ci/size.yml") == "ci/size.yml"
+    assert default_comment_key("web/Dockerfile", None, "ci/size.yml") == "web/Dockerfile"
     assert sanitize_key('py 3.12 --> "x"\n<y>') == "py_3.12_-__x_y_"
     assert sanitize_key("") == "default"
     assert load_settings({"INPUT_COMMENT-KEY": "leg <1>"}).comment_key == "leg_1_"
