@@ -57,7 +57,7 @@ def _evaluate(report: Report, config: Config) -> tuple[tuple[BudgetResult, ...],
                 results.append(judged)
             elif judged:
                 unjudged.setdefault(f"budgets.{rule.key}.{_family(rule.name)}: {judged}", []).append(target.name)
-    warnings.extend(f"{why} ({', '.join(names)}); not judged" for why, names in unjudged.items())
+    warnings.extend(f"{why}; not judged for {', '.join(names)}" for why, names in unjudged.items())
     if not compared:
         asked = sorted({b.target for b in config.budgets if b.max_growth_bytes is not None
                         or b.max_growth_percent is not None})
@@ -101,7 +101,7 @@ def _sizes(limit: int, actual: int, show: Callable[[int], str] = format_size) ->
 def _max_size(rule: _Rule, target: TargetResult, report: Report) -> BudgetResult | str | None:
     size = target.size_bytes if rule.name == "max_size" else target.compressed_bytes
     if size is None:
-        return "size not measured"
+        return "compressed size not measured" if rule.name == "max_compressed_size" else "size not measured"
     limit = int(rule.value)
     shown_limit, shown = _sizes(limit, size)
     what = "compressed size" if rule.name == "max_compressed_size" else "size"
@@ -149,21 +149,22 @@ def _min_reduction(rule: _Rule, target: TargetResult, report: Report) -> BudgetR
 
 
 def _wasted(rule: _Rule, target: TargetResult, report: Report) -> BudgetResult | str | None:
-    # Filled in by the layer-efficiency analysis when it runs; the rules wait for it.
-    wasted: int | None = getattr(target, "wasted_bytes", None)
-    if wasted is None or target.size_bytes is None:
-        return "wasted space not measured"
+    """dive's three CI rules, on the image analysis (`--analyze`): highestWastedBytes,
+    highestUserWastedPercent and lowestEfficiency."""
+    analysis = target.analysis
+    if analysis is None:
+        return "needs the image analysis (--analyze)"
     if rule.name == "max_wasted_bytes":
         limit = int(rule.value)
-        shown_limit, shown = _sizes(limit, wasted)
-        return _result(rule, target, limit=shown_limit, actual=shown, passed=wasted <= limit,
+        shown_limit, shown = _sizes(limit, analysis.wasted_bytes)
+        return _result(rule, target, limit=shown_limit, actual=shown, passed=analysis.wasted_bytes <= limit,
                        message=f"{target.name} wastes {shown}, more than {shown_limit}")
-    percent = 100.0 * wasted / target.size_bytes if target.size_bytes else 0.0
     if rule.name == "max_wasted_percent":
+        percent = analysis.own_wasted_percent  # of the bytes the user's own layers hold: what they can fix
         limit_text, shown = format_percent(float(rule.value)), format_percent(percent)
         return _result(rule, target, limit=limit_text, actual=shown, passed=percent <= rule.value,
-                       message=f"{target.name} wastes {shown} of its size, more than {limit_text}")
-    efficiency = 100.0 - percent
+                       message=f"{target.name}'s own layers waste {shown} of their bytes, more than {limit_text}")
+    efficiency = 100.0 * analysis.efficiency
     limit_text, shown = format_percent(float(rule.value)), format_percent(efficiency)
     return _result(rule, target, limit=limit_text, actual=shown, passed=efficiency >= rule.value,
                    message=f"{target.name} is {shown} efficient, less than {limit_text}")

@@ -4,7 +4,15 @@ from dataclasses import replace
 
 from ci_optimizer.budgets import apply_budgets, budget_warnings, evaluate_budgets
 from ci_optimizer.config import Config, parse_config
-from ci_optimizer.report import Baseline, BudgetResult, Reduction, Report, Section, TargetResult
+from ci_optimizer.report import (
+    Baseline,
+    BudgetResult,
+    ImageAnalysis,
+    Reduction,
+    Report,
+    Section,
+    TargetResult,
+)
 
 
 def target(name: str, size: int | None, *, role: str = "stage", layers: int = 5, dockerfile: str = "Dockerfile",
@@ -130,9 +138,9 @@ def test_rules_that_cannot_be_measured_are_warned_about_not_passed() -> None:
                  "  builder:\n    min_reduction: 50%\n")
     assert evaluate_budgets(REPORT, cfg) == ()
     assert budget_warnings(REPORT, cfg) == (
-        "budgets.builder.min_reduction: applies to the production target only (builder); not judged",
-        "budgets.production.max_compressed_size: size not measured (production); not judged",
-        "budgets.production.max_wasted_bytes: wasted space not measured (production); not judged",
+        "budgets.builder.min_reduction: applies to the production target only; not judged for builder",
+        "budgets.production.max_compressed_size: compressed size not measured; not judged for production",
+        "budgets.production.max_wasted_bytes: needs the image analysis (--analyze); not judged for production",
     )
 
 
@@ -156,3 +164,19 @@ def test_with_several_dockerfiles_a_stage_name_applies_to_each_and_a_qualified_n
         ("web/Dockerfile:production", "70 MB", True),
     ]
     assert budget_warnings(combined, cfg) == ()
+
+
+def test_wasted_space_rules_read_the_image_analysis_as_dive_does() -> None:
+    analysis = ImageAnalysis(total_bytes=100_000_000, visible_bytes=80_000_000, wasted_bytes=20_000_000,
+                             own_bytes=40_000_000, own_wasted_bytes=6_000_000, efficiency=0.8, base_layers=1,
+                             files=10, compressed_bytes=30_000_000, compressed_exact=True, layers=())
+    analysed = replace(REPORT, targets=(replace(PRODUCTION, analysis=analysis),))
+    cfg = config("budgets:\n  production:\n    max_wasted_bytes: 25MB\n    max_wasted_percent: 10%\n"
+                 "    min_efficiency: 90%\n")
+    assert evaluate_budgets(analysed, cfg) == (
+        BudgetResult(target="production", rule="max_wasted_bytes", limit="25 MB", actual="20 MB", passed=True),
+        BudgetResult(target="production", rule="max_wasted_percent", limit="10.0 %", actual="15.0 %", passed=False,
+                     message="production's own layers waste 15.0 % of their bytes, more than 10.0 %"),
+        BudgetResult(target="production", rule="min_efficiency", limit="90.0 %", actual="80.0 %", passed=False,
+                     message="production is 80.0 % efficient, less than 90.0 %"),
+    )
