@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ci_optimizer.checks.model import CheckInputs, Finding
+from ci_optimizer.checks.model import CheckInputs, Finding, stage_chain
 from ci_optimizer.checks.shell import Command, commands, pip_args
 from ci_optimizer.stages import DockerfileModel, Stage
 
@@ -52,7 +52,7 @@ def check_no_dev_dependencies(inputs: CheckInputs) -> Sequence[Finding]:
             source = inputs.model.find(source_ref) if source_ref else None
             if source is None or source.index in chain_indices:
                 continue
-            devs = dev_installs(inputs.model, _chain(inputs.model, source))
+            devs = dev_installs(inputs.model, stage_chain(inputs.model, source))
             for path in ins.value[:-1]:
                 dev = next((d for d in devs if _covers(path, d)), None)
                 if dev is not None:
@@ -67,13 +67,6 @@ def check_no_dev_dependencies(inputs: CheckInputs) -> Sequence[Finding]:
     if findings:
         return tuple(findings)
     return (Finding(passed=True, message="no dev dependency install reaches production"),)
-
-
-def _chain(model: DockerfileModel, stage: Stage) -> tuple[Stage, ...]:
-    stages = [stage]
-    while stages[-1].parent is not None:
-        stages.append(model.stages[stages[-1].parent])
-    return tuple(reversed(stages))
 
 
 def dev_installs(model: DockerfileModel, chain: Sequence[Stage]) -> list[DevInstall]:

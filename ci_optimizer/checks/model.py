@@ -96,10 +96,7 @@ class CheckInputs:
     @cached_property
     def chain(self) -> tuple[Stage, ...]:
         """Production and the stages it is `FROM`, oldest first: everything whose layers it ships."""
-        stages = [self.stage]
-        while stages[-1].parent is not None:
-            stages.append(self.model.stages[stages[-1].parent])
-        return tuple(reversed(stages))
+        return stage_chain(self.model, self.stage)
 
     @cached_property
     def chain_instructions(self) -> tuple[Instruction, ...]:
@@ -120,11 +117,7 @@ class CheckInputs:
         return {normalise_path(path): layer for layer in self.layer_files for path in layer.paths}
 
     def last_in_chain(self, keyword: str) -> Instruction | None:
-        found = None
-        for ins in self.chain_instructions:
-            if ins.keyword == keyword:
-                found = ins
-        return found
+        return next((found for stage in reversed(self.chain) if (found := stage.last(keyword))), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,6 +128,14 @@ class Finding:
     message: str
     line: int | None = None
     file: str | None = None  # None: the Dockerfile
+
+
+def stage_chain(model: DockerfileModel, stage: Stage) -> tuple[Stage, ...]:
+    """A stage and the stages it is `FROM`, oldest first."""
+    stages = [stage]
+    while stages[-1].parent is not None:
+        stages.append(model.stages[stages[-1].parent])
+    return tuple(reversed(stages))
 
 
 def normalise_path(path: str) -> str:

@@ -15,7 +15,7 @@ from typing import IO, Any, cast
 import pytest
 
 from ci_optimizer.checks import CheckInputs, LayerFiles, run_checks
-from ci_optimizer.checks.model import SmokeOutcome
+from ci_optimizer.checks.model import SmokeOutcome, stage_chain
 from ci_optimizer.engine.context import read_build_context
 from ci_optimizer.engine.hadolint import NOT_INSTALLED, find_hadolint, run_hadolint
 from ci_optimizer.engine.smoke import run_smoke
@@ -79,7 +79,8 @@ def _build(root: Path, dockerfile: str, files: dict[str, str], *, tag_prefix: st
     assert production.tag is not None
     final, layers = saved_files(client, production.tag)
     base_layers = len(client.images.get(busybox).attrs["RootFS"]["Layers"])
-    own_lines = [i.line for i in _chain_instructions(planned) if i.keyword in ("RUN", "COPY", "ADD")]
+    chain = stage_chain(planned.model, planned.model.stages[planned.roles.production])
+    own_lines = [i.line for s in chain for i in s.instructions if i.keyword in ("RUN", "COPY", "ADD")]
     assert len(layers) == base_layers + len(own_lines)  # every RUN/COPY of these files writes a layer
     layer_files = [
         LayerFiles(paths=paths, from_base=n < base_layers, line=None if n < base_layers else own_lines[n - base_layers])
@@ -94,13 +95,6 @@ def _build(root: Path, dockerfile: str, files: dict[str, str], *, tag_prefix: st
         smoke=run_smoke(client, production.tag, seconds=SMOKE_SECONDS),
     )
     return Built(project=project, planned=planned, production=production, inputs=inputs, results=run_checks(inputs))
-
-
-def _chain_instructions(planned: Planned) -> list[Any]:
-    stages = [planned.model.stages[planned.roles.production]]
-    while stages[-1].parent is not None:
-        stages.append(planned.model.stages[stages[-1].parent])
-    return [ins for stage in reversed(stages) for ins in stage.instructions]
 
 
 def saved_files(client: Any, image: str) -> tuple[dict[str, int], list[frozenset[str]]]:
