@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import uuid
 from collections.abc import Iterator, Sequence
@@ -46,10 +47,9 @@ def tag_prefix(docker_client: Any) -> Iterator[str]:
     for image in docker_client.images.list():
         if any(tag.startswith(prefix + "/") for tag in image.tags):
             for tag in image.tags:
-                try:
+                # still used by another test's container, or already gone: leave it
+                with contextlib.suppress(docker.errors.APIError):
                     docker_client.images.remove(tag, noprune=False)
-                except docker.errors.APIError:
-                    pass  # still used by another test's container, or already gone
 
 
 @dataclass(frozen=True)
