@@ -16,8 +16,8 @@ import pytest
 
 from ci_optimizer.checks import CheckInputs, LayerFiles, run_checks
 from ci_optimizer.checks.model import SmokeOutcome, stage_chain
-from ci_optimizer.engine.context import read_build_context
-from ci_optimizer.engine.hadolint import NOT_INSTALLED, find_hadolint, run_hadolint
+from ci_optimizer.engine.checklist import gather_inputs
+from ci_optimizer.engine.hadolint import NOT_INSTALLED, run_hadolint
 from ci_optimizer.engine.smoke import run_smoke
 from ci_optimizer.pipeline import Planned, RunOptions, run_pipeline
 from ci_optimizer.report import CheckResult, TargetResult
@@ -86,13 +86,10 @@ def _build(root: Path, dockerfile: str, files: dict[str, str], *, tag_prefix: st
         LayerFiles(paths=paths, from_base=n < base_layers, line=None if n < base_layers else own_lines[n - base_layers])
         for n, paths in enumerate(layers)
     ]
-    context = read_build_context(project, project / "Dockerfile")
-    inputs = CheckInputs(
-        model=planned.model, roles=planned.roles, production=production, final_files=final, layer_files=layer_files,
-        dockerignore=context.dockerignore, dockerignore_path=context.dockerignore_path,
-        context_dirs=context.heavy_dirs, build_args=options.build_args,
-        hadolint=run_hadolint(project / "Dockerfile", binary=find_hadolint(os.environ.get("PATH")), cwd=project),
-        smoke=run_smoke(client, production.tag, seconds=SMOKE_SECONDS),
+    inputs = gather_inputs(
+        model=planned.model, roles=planned.roles, production=production, dockerfile=options.dockerfile,
+        context=options.context, build_args=options.build_args, client=client, path_env=os.environ.get("PATH"),
+        smoke=True, smoke_seconds=SMOKE_SECONDS, final_files=final, layer_files=layer_files,
     )
     return Built(project=project, planned=planned, production=production, inputs=inputs, results=run_checks(inputs))
 
