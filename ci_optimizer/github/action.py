@@ -92,14 +92,15 @@ def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, 
     if table.getvalue().strip():
         console.line(table.getvalue().rstrip("\n"))
     publisher = _Publisher(settings=settings, pr=pr, console=console, throttle=throttle)
-    if not report_file.is_file():
-        message = tee.last or f"ci-optimizer run exited with {code} without writing a report"
+    try:
+        report = _read_report(report_file, code, tee.last)
+    except CiOptimizerError as exc:
+        message = exc.one_line()
         console.error(message.removeprefix("ci-optimizer: error: "), title="ci-optimizer")
         published = publisher.error(message)
         _finish(console, settings, passed=False, report="", comment_url=published.comment_url)
-        return code if code != EXIT_OK else EXIT_ERROR
-    report = _with_github_block(report_json.from_dict(json.loads(report_file.read_text(encoding="utf-8")),
-                                                      source=str(report_file)), settings, pr)
+        return code if code not in (EXIT_OK, EXIT_FAILED) else EXIT_ERROR
+    report = _with_github_block(report, settings, pr)
     report_file.write_text(report_json.dumps(report), encoding="utf-8")
     _log_targets(report, console)
     for note in annotations_for(report, budgets_enforced=settings.fail_on_budget,
@@ -114,6 +115,18 @@ def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, 
         result = EXIT_ERROR
     _finish(console, settings, passed=result == EXIT_OK, report=REPORT_PATH, comment_url=published.comment_url)
     return result
+
+
+def _read_report(path: Path, code: int, last_line: str) -> Report:
+    if not path.is_file():
+        # `run` stopped before it knew anything (bad Dockerfile, unknown target, no engine): its
+        # one-line error is the last line it printed.
+        raise CiOptimizerError(last_line or f"ci-optimizer run exited with {code} without writing a report")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CiOptimizerError(f"cannot read the report: {exc}", location=str(path)) from None
+    return report_json.from_dict(document, source=str(path))
 
 
 def exit_code(report: Report, *, fail_on_budget: bool) -> int:
