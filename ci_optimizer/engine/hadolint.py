@@ -38,8 +38,9 @@ def run_hadolint(dockerfile: Path, *, binary: str | None, cwd: Path | None = Non
     except CommandError as exc:
         return HadolintRun(error=exc.message)
     if result.returncode != 0:
+        # The first line says what went wrong; a Haskell backtrace follows it.
         lines = (result.stderr or result.stdout).strip().splitlines()
-        return HadolintRun(error=f"hadolint exited with {result.returncode}: {lines[-1] if lines else 'no output'}")
+        return HadolintRun(error=f"hadolint exited with {result.returncode}: {lines[0] if lines else 'no output'}")
     try:
         findings = parse_json(result.stdout)
     except ValueError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ci_optimizer.engine.context import heavy_dirs, read_build_context
-from ci_optimizer.engine.hadolint import find_hadolint
+from ci_optimizer.engine.hadolint import find_hadolint, run_hadolint
 
 pytestmark = pytest.mark.integration
 
@@ -54,3 +54,16 @@ def test_hadolint_is_found_beside_the_interpreter_when_not_on_path(tmp_path: Pat
     fake.write_text("#!/bin/sh\n")
     fake.chmod(0o755)
     assert find_hadolint(str(tmp_path)) == str(fake)
+
+
+def test_hadolint_failures_are_one_line_notes(tmp_path: Path) -> None:
+    binary = find_hadolint(None)
+    missing = run_hadolint(tmp_path / "Dockerfile", binary=binary)
+    assert missing.error is not None
+    assert missing.error.startswith(f"hadolint exited with 1: hadolint: {tmp_path / 'Dockerfile'}: ")
+    assert missing.error.endswith("does not exist (No such file or directory)")  # the first line, not the backtrace
+    assert run_hadolint(tmp_path / "Dockerfile", binary=str(tmp_path / "nope")).error == (
+        f"command not found: {tmp_path / 'nope'}")
+    (tmp_path / "Dockerfile").write_text("FROM a\nFROM\n")
+    broken = run_hadolint(tmp_path / "Dockerfile", binary=binary)
+    assert (broken.error, [(f.code, f.level, f.line) for f in broken.findings]) == (None, [("DL1000", "error", 2)])
