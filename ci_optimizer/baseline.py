@@ -49,12 +49,13 @@ def compare_with_ref(
     log: Log,
     cwd: Path,
     discard: Discard | None = None,
+    warnings: Sequence[str] = (),
 ) -> Report:
     """`head` compared with the same Dockerfiles built from the merge base of the ref and HEAD."""
     found = base.found
     at = f"{found.ref} ({found.commit[:12]})"
     log(f"ci-optimizer: building the base, {at}, the merge base of {found.ref} and HEAD")
-    warnings: list[str] = []
+    notes = list(warnings)
     reports: list[Report] = []
     with git.worktree(base.repo, found.commit) as tree:
         for head_options in options:
@@ -63,18 +64,32 @@ def compare_with_ref(
             if base_options is None:
                 reports.append(_failed_like(head, head_options, f"{shown} is outside the repository"))
             elif not base_options.dockerfile.is_file():
-                warnings.append(f"{shown} does not exist on {at}: its targets are new")
+                notes.append(f"{shown} does not exist on {at}: its targets are new")
             else:
                 reports.append(_run_base(head, head_options, base_options, run=run, at=at, tree=tree))
     if discard is not None:
         discard(tuple(t.tag for r in reports for t in r.targets if t.tag))
     provenance = Baseline(source="ref", ref=found.ref, commit=found.commit, fetched=found.fetched)
-    return apply_baseline(head, combine(reports) if reports else None, baseline=provenance, warnings=warnings)
+    return apply_baseline(head, combine(reports) if reports else None, baseline=provenance, warnings=notes)
 
 
 def compare_with_saved(head: Report, saved: Report, path: Path) -> Report:
     """`head` compared with a report saved by `--write-baseline` (or `--json`) on the base branch."""
     return apply_baseline(head, saved, baseline=Baseline(source="file", path=str(path)))
+
+
+def read_saved(path: Path, *, fallback: str | None) -> tuple[Report | None, tuple[str, ...]]:
+    """The saved report; with a `fallback` ref, a missing or unreadable one is a warning, not an error.
+
+    An artifact from the main branch is missing on its first run and after it expires: the PR
+    should then build the base once rather than fail (as andresz1/size-limit-action#130 does).
+    """
+    try:
+        return read_baseline(path), ()
+    except ConfigError as exc:
+        if fallback is None:
+            raise
+        return None, (f"{exc.one_line()}; built {fallback} instead",)
 
 
 def read_baseline(path: Path) -> Report:
@@ -113,8 +128,10 @@ def rebase_options(options: RunOptions, *, cwd: Path, repo: Path, tree: Path) ->
         if not absolute.is_relative_to(repo.resolve()):
             return None
         moved.append(tree / absolute.relative_to(repo.resolve()))
-    # Tags of their own, under the run's prefix: the base images never replace the head's.
-    return replace(options, dockerfile=moved[0], context=moved[1], tag_prefix=f"{options.tag_prefix}/base")
+    # Tags of their own, under the run's prefix: the base images never replace the head's. The
+    # tester stage is still built (a target like any other) but its container is not run again.
+    return replace(options, dockerfile=moved[0], context=moved[1], tag_prefix=f"{options.tag_prefix}/base",
+                   run_tester=False)
 
 
 def _run_base(

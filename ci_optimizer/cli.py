@@ -48,9 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tester-timeout", type=float, default=600.0, metavar="SECONDS")
     run.add_argument("--no-cache", action="store_true", help="build without BuildKit's cache")
     run.add_argument("--quiet", "-q", action="store_true", help="do not echo the build log to stderr")
-    base = run.add_mutually_exclusive_group()
-    base.add_argument("--base-ref", metavar="REF", help="compare with the merge base of REF and HEAD, built here")
-    base.add_argument("--baseline", type=Path, metavar="PATH", help="compare with a report saved by --write-baseline")
+    run.add_argument("--base-ref", metavar="REF", help="compare with the merge base of REF and HEAD, built here")
+    run.add_argument("--baseline", type=Path, metavar="PATH",
+                     help="compare with a report saved by --write-baseline (with --base-ref: used when readable, "
+                          "else REF is built)")
     run.add_argument("--write-baseline", type=Path, metavar="PATH", help="save this report as a later run's baseline")
     run.set_defaults(handler=cmd_run)
     config_cli.add_commands(sub)
@@ -89,8 +90,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = load_config(args.config, root=Path())
     runs = runs_for(config, run_flags(args), run_options(args))
     planned = [prepare(options) for options in runs]  # Dockerfile and target errors come before any engine I/O
-    saved = baseline.read_baseline(args.baseline) if args.baseline else None
-    base = baseline.locate(args.base_ref, cwd=Path(), log=log) if args.base_ref else None
+    saved, fallback = baseline.read_saved(args.baseline, fallback=args.base_ref) if args.baseline else (None, ())
+    base = baseline.locate(args.base_ref, cwd=Path(), log=log) if args.base_ref and saved is None else None
     builder, images = engine_adapters(environment())
 
     def run_one(options: RunOptions, planned: Planned | None = None) -> Report:
@@ -98,7 +99,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     report = combine([run_one(options, plan) for options, plan in zip(runs, planned, strict=True)])
     if base is not None:
-        report = baseline.compare_with_ref(report, runs, base=base, run=run_one, log=log, cwd=Path())
+        report = baseline.compare_with_ref(report, runs, base=base, run=run_one, log=log, cwd=Path(),
+                                           warnings=fallback)
     elif saved is not None:
         report = baseline.compare_with_saved(report, saved, args.baseline)
     report = apply_budgets(report, config)

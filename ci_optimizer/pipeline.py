@@ -44,6 +44,7 @@ class RunOptions:
     tag_prefix: str = "ci-optimizer"
     tester_timeout: float = 600.0
     no_cache: bool = False
+    run_tester: bool = True  # False for the base of a comparison: its sizes are wanted, not its test verdict
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +84,8 @@ def run_pipeline(
         _target_result(planned, t, outcomes[t.name], images=images, dockerfile=dockerfile)
         for t in planned.plan.targets
     )
-    tester = _run_tester(planned, targets, outcomes, images=images, timeout=options.tester_timeout, log=log)
+    tester = (_run_tester(planned, targets, outcomes, images=images, timeout=options.tester_timeout, log=log)
+              if options.run_tester else None)
     warnings = () if builder.backend == "buildx" else (
         "docker buildx is not installed: built with the engine's classic builder, one target after another",
     )

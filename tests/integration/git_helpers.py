@@ -32,3 +32,12 @@ def new_repo(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "--quiet")
     return path
+
+
+def pull_request(path: Path, base: dict[str, str | None], head: dict[str, str | None]) -> tuple[Path, str]:
+    """`main` with the `base` files, and the branch `feature` checked out with `head` on top."""
+    repo = new_repo(path)
+    base_commit = commit(repo, base, "the base")
+    git(repo, "checkout", "--quiet", "-b", "feature")
+    commit(repo, head, "the pull request")
+    return repo, base_commit

@@ -11,7 +11,7 @@ import pytest
 
 from ci_optimizer import report_json
 
-from .git_helpers import commit, git, new_repo
+from .git_helpers import git, pull_request
 
 pytestmark = pytest.mark.integration
 
@@ -40,11 +40,9 @@ HEAD_DOCKERFILE = (
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """`main` holds the base Dockerfile; the checked-out branch `feature` holds the PR."""
-    repo = new_repo(tmp_path_factory.mktemp("project"))
-    base = commit(repo, {"Dockerfile": BASE_DOCKERFILE}, "base")
-    git(repo, "checkout", "--quiet", "-b", "feature")
-    head = commit(repo, {"Dockerfile": HEAD_DOCKERFILE}, "the PR")
-    return {"repo": repo, "base": base, "head": head}
+    repo, base = pull_request(tmp_path_factory.mktemp("project"), {"Dockerfile": BASE_DOCKERFILE},
+                              {"Dockerfile": HEAD_DOCKERFILE})
+    return {"repo": repo, "base": base}
 
 
 def engine_size(tag: str) -> int:
@@ -162,10 +160,7 @@ def test_write_baseline_then_baseline_gives_the_same_deltas_without_building_the
 def test_a_base_without_the_dockerfile_makes_every_target_new(
     run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = new_repo(tmp_path / "repo")
-    base = commit(repo, {"README.md": "no Dockerfile yet\n"}, "base")
-    git(repo, "checkout", "--quiet", "-b", "feature")
-    commit(repo, {"Dockerfile": BASE_DOCKERFILE}, "add a Dockerfile")
+    repo, base = pull_request(tmp_path / "repo", {"README.md": "no Dockerfile yet\n"}, {"Dockerfile": BASE_DOCKERFILE})
     monkeypatch.chdir(repo)
     result = run_cli("--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
     assert result.code == 0, result.stderr
@@ -178,10 +173,8 @@ def test_a_base_without_the_dockerfile_makes_every_target_new(
 def test_a_base_that_fails_to_build_is_a_warning_and_no_delta(
     run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = new_repo(tmp_path / "repo")
-    commit(repo, {"Dockerfile": BASE_DOCKERFILE.replace("RUN test -s /out/app", "RUN exit 3")}, "broken tests")
-    git(repo, "checkout", "--quiet", "-b", "feature")
-    commit(repo, {"Dockerfile": BASE_DOCKERFILE}, "fixed")
+    broken = BASE_DOCKERFILE.replace("RUN test -s /out/app", "RUN exit 3")
+    repo, _ = pull_request(tmp_path / "repo", {"Dockerfile": broken}, {"Dockerfile": BASE_DOCKERFILE})
     monkeypatch.chdir(repo)
     result = run_cli("--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
     assert result.code == 0, result.stderr
@@ -196,10 +189,8 @@ def test_a_base_that_fails_to_build_is_a_warning_and_no_delta(
 def test_a_base_dockerfile_that_does_not_parse_is_a_warning_naming_the_line(
     run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = new_repo(tmp_path / "repo")
-    base = commit(repo, {"Dockerfile": BASE_DOCKERFILE.replace("RUN test", "RUNN test")}, "typo")
-    git(repo, "checkout", "--quiet", "-b", "feature")
-    commit(repo, {"Dockerfile": BASE_DOCKERFILE}, "fixed")
+    typo = BASE_DOCKERFILE.replace("RUN test", "RUNN test")
+    repo, base = pull_request(tmp_path / "repo", {"Dockerfile": typo}, {"Dockerfile": BASE_DOCKERFILE})
     monkeypatch.chdir(repo)
     result = run_cli("--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
     assert result.code == 0, result.stderr
@@ -214,14 +205,12 @@ def test_a_base_dockerfile_that_does_not_parse_is_a_warning_naming_the_line(
 def test_several_dockerfiles_get_a_section_each_and_qualified_names(
     run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = new_repo(tmp_path / "repo")
     config = ("dockerfiles:\n  - file: api/Dockerfile\n    context: api\n"
               "  - file: web/Dockerfile\n    context: web\n"
               "budgets:\n  production:\n    max_size: 10MB\n")
-    base = commit(repo, {"api/Dockerfile": BASE_DOCKERFILE, ".ci-optimizer.yml": config}, "api only")
-    git(repo, "checkout", "--quiet", "-b", "feature")
     web = "ARG BASE_IMAGE=python:3.12-slim\nFROM ${BASE_IMAGE} AS production\nRUN echo web > /web\n"
-    commit(repo, {"api/Dockerfile": HEAD_DOCKERFILE, "web/Dockerfile": web}, "web too")
+    repo, base = pull_request(tmp_path / "repo", {"api/Dockerfile": BASE_DOCKERFILE, ".ci-optimizer.yml": config},
+                              {"api/Dockerfile": HEAD_DOCKERFILE, "web/Dockerfile": web})
     monkeypatch.chdir(repo)
     result = run_cli("--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
     assert result.code == 0, result.stderr
@@ -268,3 +257,18 @@ def test_a_missing_or_broken_baseline_file_is_exit_2_naming_it(
     result = run_cli("--baseline", str(other))
     assert (result.code, result.stderr) == (
         2, f"ci-optimizer: error: {other}: (top level): 'passed' is a required property\n")
+
+
+def test_a_missing_saved_baseline_falls_back_to_building_the_base_ref(
+    project: dict[str, Any], run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the artifact of the main-branch run is missing on its first run and after it expires
+    monkeypatch.chdir(project["repo"])
+    missing = tmp_path / "expired.json"
+    result = run_cli("--baseline", str(missing), "--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
+    assert result.code == 0, result.stderr
+    document = read(tmp_path / "r.json")
+    assert document["baseline"]["source"] == "ref"
+    assert document["baseline"]["commit"] == project["base"]
+    assert by_name(document)["production"]["delta_bytes"] == 50 * 1024
+    assert document["warnings"] == [f"{missing}: baseline report not found; built main instead"]

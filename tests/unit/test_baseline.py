@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ci_optimizer import report_json
+from ci_optimizer.baseline import read_baseline, read_saved, rebase_options, write_baseline
+from ci_optimizer.errors import ConfigError
+from ci_optimizer.pipeline import RunOptions
+from ci_optimizer.report import Report, TargetResult
+
+REPORT = Report(dockerfile="Dockerfile", targets=(
+    TargetResult(name="production", dockerfile="Dockerfile", role="production", stage_line=3, status="built",
+                 size_bytes=1234),))
+
+
+def test_the_base_run_is_the_head_run_moved_into_the_worktree(tmp_path: Path) -> None:
+    repo, tree = tmp_path / "repo", tmp_path / "tree"
+    (repo / "services" / "api").mkdir(parents=True)
+    options = RunOptions(dockerfile=Path("api/Dockerfile"), context=Path("api"), tag_prefix="cio",
+                         build_args={"V": "1"})
+    moved = rebase_options(options, cwd=repo / "services", repo=repo, tree=tree)
+    assert moved == RunOptions(dockerfile=tree / "services/api/Dockerfile", context=tree / "services/api",
+                               tag_prefix="cio/base", build_args={"V": "1"}, run_tester=False)
+
+
+def test_a_path_outside_the_repository_cannot_be_moved(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    options = RunOptions(dockerfile=tmp_path / "elsewhere" / "Dockerfile", context=tmp_path / "repo")
+    assert rebase_options(options, cwd=tmp_path / "repo", repo=tmp_path / "repo", tree=tmp_path / "t") is None
+
+
+def test_a_written_baseline_reads_back_as_the_same_report(tmp_path: Path) -> None:
+    path = tmp_path / "artifact" / "baseline.json"
+    write_baseline(REPORT, path)
+    assert json.loads(path.read_text()) == json.loads(report_json.dumps(REPORT))
+    assert read_baseline(path) == REPORT
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "not a JSON report: Expecting property name enclosed in double quotes at line 1"),
+        ('{"schema_version": 2}',
+         "report schema_version 2; this ci-optimizer reads version 1: write the baseline again with this version"),
+        ('{"schema_version": 1}', "(top level): 'passed' is a required property"),
+    ],
+)
+def test_a_bad_baseline_is_one_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "b.json"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        read_baseline(path)
+    assert caught.value.one_line() == f"{path}: {message}"
+
+
+def test_with_a_fallback_ref_a_missing_baseline_is_a_warning(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.json"
+    assert read_saved(missing, fallback="main") == (
+        None, (f"{missing}: baseline report not found; built main instead",))
+    with pytest.raises(ConfigError, match="baseline report not found"):
+        read_saved(missing, fallback=None)
+    write_baseline(REPORT, missing)
+    assert read_saved(missing, fallback="main") == (REPORT, ())
