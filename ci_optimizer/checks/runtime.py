@@ -86,7 +86,7 @@ def _missing_program(test: tuple[str, ...], files: Mapping[str, int] | None) -> 
     if files is None or len(test) < 2:
         return None
     if test[0] == "CMD-SHELL":
-        if not any(sh in files for sh in SHELLS):
+        if not any(sh in files or _usrmerged(sh) in files for sh in SHELLS):
             return "/bin/sh (a shell-form HEALTHCHECK)"
         program = test[1].split()[0] if test[1].split() else ""
     else:
@@ -94,9 +94,17 @@ def _missing_program(test: tuple[str, ...], files: Mapping[str, int] | None) -> 
     if not program or "$" in program or program in _SHELL_BUILTINS:
         return None
     candidates = (program,) if program.startswith("/") else tuple(posixpath.join(d, program) for d in PATH_DIRS)
-    if any(c in files for c in candidates):
+    if any(c in files or _usrmerged(c) in files for c in candidates):
         return None
     return f"`{program}`"
+
+
+def _usrmerged(path: str) -> str:
+    """Where a merged-/usr image (Debian 12, Ubuntu, Fedora) keeps `/bin/x`: /bin is a link to usr/bin."""
+    for top in ("/bin/", "/sbin/", "/lib/"):
+        if path.startswith(top):
+            return "/usr" + path
+    return path
 
 
 _SHELL_BUILTINS = frozenset({"exit", "test", "[", "true", "false", "echo", "cd", "kill", "printf"})

@@ -120,3 +120,14 @@ def test_oci_labels_from_the_dockerfile() -> None:
         (3, f"OCI labels (Dockerfile): missing revision; {OCI_ADVICE}")]
     assert failed(check_oci_labels(make_inputs("FROM a\n"))) == [
         (1, f"OCI labels (Dockerfile): missing source, revision, version; {OCI_ADVICE}")]
+
+
+def test_merged_usr_images_keep_bin_under_usr() -> None:
+    config = ImageConfig(healthcheck=("CMD", "/bin/busybox", "true"))
+    files = {"/usr/bin/busybox": 2_000_000, "/usr/bin/sh": 0}  # /bin is a symlink to usr/bin
+    inputs = make_inputs("FROM debian\nHEALTHCHECK CMD [\"/bin/busybox\", \"true\"]\n", config=config, files=files)
+    assert passed(check_healthcheck(inputs)) == ["HEALTHCHECK defined"]
+    missing = make_inputs("FROM debian\n", config=ImageConfig(healthcheck=("CMD", "/bin/wget")), files=files)
+    assert [message for _, message in failed(check_healthcheck(missing))] == [
+        "HEALTHCHECK runs `/bin/wget`, which is not in the image: the container will always be unhealthy; use a "
+        "program the image has, or a small health binary"]
