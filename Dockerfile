@@ -24,12 +24,14 @@ RUN --mount=type=secret,id=pip-ca \
     /opt/ci-optimizer/bin/pip install --no-compile .
 
 FROM builder AS tester
-COPY tests/ tests/
-COPY action.yml Dockerfile ./
+# The dev extras are what the unit tests import (pytest, the SARIF schema, ...).
 RUN --mount=type=secret,id=pip-ca \
     if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi; \
-    /opt/ci-optimizer/bin/pip install --no-compile "pytest>=8" "pytest-timeout>=2.3" \
- && /opt/ci-optimizer/bin/python -m pytest -q -p no:cacheprovider tests/unit
+    /opt/ci-optimizer/bin/pip install --no-compile ".[dev]"
+COPY tests/ tests/
+COPY action.yml Dockerfile ./
+COPY .github/ .github/
+RUN /opt/ci-optimizer/bin/python -m pytest -q -p no:cacheprovider tests/unit
 
 FROM ${PYTHON_IMAGE} AS production
 # git: the base-branch comparison builds the merge base from a worktree.
