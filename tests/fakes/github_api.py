@@ -298,30 +298,33 @@ class FakeGitHub:
         comment = self._insert(repo, int(number), body["body"], account.login)
         return 201, self._comment_json(comment), {"Location": self._comment_json(comment)["url"]}
 
-    def _get_comment(self, account: Account, query: Any, body: Any, repo: str, id: str) -> Answer:
+    def _comment(self, account: Account, repo: str, id: str, *, own: bool) -> Comment | Answer:
+        """The comment, or the answer GitHub gives: 404 if unknown, 403 if another user wrote it."""
         comment = self.state.comments.get(int(id))
         if comment is None or comment.repo != repo:
             return 404, {"message": "Not Found"}, {}
-        return 200, self._comment_json(comment), {}
+        if own and comment.login != account.login:
+            return 403, {"message": "Resource not accessible by integration"}, {}
+        return comment
+
+    def _get_comment(self, account: Account, query: Any, body: Any, repo: str, id: str) -> Answer:
+        found = self._comment(account, repo, id, own=False)
+        return found if isinstance(found, tuple) else (200, self._comment_json(found), {})
 
     def _edit_comment(self, account: Account, query: Any, body: Any, repo: str, id: str) -> Answer:
-        comment = self.state.comments.get(int(id))
-        if comment is None or comment.repo != repo:
-            return 404, {"message": "Not Found"}, {}
-        if comment.login != account.login:
-            return 403, {"message": "Resource not accessible by integration"}, {}
+        found = self._comment(account, repo, id, own=True)
+        if isinstance(found, tuple):
+            return found
         if not isinstance(body, dict) or not isinstance(body.get("body"), str) or len(body["body"]) > 65536:
             return 422, {"message": "Validation Failed"}, {}
-        comment.body = body["body"]
-        return 200, self._comment_json(comment), {}
+        found.body = body["body"]
+        return 200, self._comment_json(found), {}
 
     def _delete_comment(self, account: Account, query: Any, body: Any, repo: str, id: str) -> Answer:
-        comment = self.state.comments.get(int(id))
-        if comment is None or comment.repo != repo:
-            return 404, {"message": "Not Found"}, {}
-        if comment.login != account.login:
-            return 403, {"message": "Resource not accessible by integration"}, {}
-        del self.state.comments[comment.id]
+        found = self._comment(account, repo, id, own=True)
+        if isinstance(found, tuple):
+            return found
+        del self.state.comments[found.id]
         return 204, None, {}
 
 
