@@ -142,8 +142,8 @@ def run_argv(settings: ActionSettings, pr: PullRequest | None, report_path: str,
              supported: frozenset[str], console: Console | None = None) -> list[str]:
     """The `ci-optimizer run` command line for these inputs. Pure.
 
-    `--base-ref` and `--baseline` belong to the comparison feature; a CLI without them gets
-    a warning instead of a usage error, and the run goes on without a comparison.
+    A CLI without the comparison flags gets a warning instead of a usage error, and the run
+    goes on without a comparison.
     """
     argv = ["run", "--json", report_path]
     # Only what the user set: an explicit --file would pick one of the config's Dockerfiles.
@@ -166,7 +166,9 @@ def run_argv(settings: ActionSettings, pr: PullRequest | None, report_path: str,
     wanted: list[tuple[str, str]] = []
     if settings.baseline:
         wanted.append(("--baseline", settings.baseline))
-    base = settings.base_ref or (pr.base_sha if pr is not None and not settings.baseline else None)
+    # With both, `run` reads the baseline and builds the base only when the file is missing or
+    # unreadable (an expired artifact, the first PR after adopting): a warning, never a failure.
+    base = settings.base_ref or (pr.base_sha if pr is not None else None)
     if base:
         wanted.append(("--base-ref", base))
     for flag, value in wanted:

@@ -168,11 +168,12 @@ def test_run_argv_maps_every_run_input_to_its_flag() -> None:
     ]
 
 
-def test_base_ref_input_beats_the_event_and_a_baseline_replaces_the_rebuild() -> None:
+def test_base_ref_input_beats_the_event_and_a_baseline_keeps_the_base_as_its_fallback() -> None:
     explicit = load_settings({"INPUT_BASE-REF": "origin/release"})
     assert run_argv(explicit, PR, "r", EVERYTHING)[-2:] == ["--base-ref", "origin/release"]
     baseline = load_settings({"INPUT_BASELINE": "base/report.json"})
-    assert run_argv(baseline, PR, "r", EVERYTHING)[-2:] == ["--baseline", "base/report.json"]
+    assert run_argv(baseline, PR, "r", EVERYTHING)[-4:] == ["--baseline", "base/report.json", "--base-ref", "b" * 40]
+    assert run_argv(baseline, None, "r", EVERYTHING)[-2:] == ["--baseline", "base/report.json"]
     assert "--base-ref" not in run_argv(load_settings({}), None, "r", EVERYTHING)  # a push: nothing to compare
 
 
