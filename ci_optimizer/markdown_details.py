@@ -126,14 +126,14 @@ def _changes_table(t: TargetResult, limit: int) -> str:
         where = "base image" if c.from_base else (
             md.code(f"{t.dockerfile}:{c.line}", table=True, limit=80) if c.line is not None else "—"
         )
-        made_by = md.code(_clean_created_by(c.created_by), table=True, limit=_INSTRUCTION_LIMIT)
+        made_by = md.code(clean_created_by(c.created_by), table=True, limit=_INSTRUCTION_LIMIT)
         rows.append(f"| {arrow}{format_delta(c.delta_bytes)} | {_CHANGE[c.kind]} | {made_by} | {where} |")
     if len(t.layer_changes) > limit:
         rows.append(f"\n_… and {len(t.layer_changes) - limit} more changed layers in the JSON report._")
     return "\n".join(rows)
 
 
-def _clean_created_by(created_by: str) -> str:
+def clean_created_by(created_by: str) -> str:
     """`docker history` wording, minus the noise the builders add around the instruction."""
     text = created_by.strip().removesuffix("# buildkit").strip()
     text = text.replace("/bin/sh -c #(nop) ", "").strip()
@@ -146,7 +146,7 @@ def _clean_created_by(created_by: str) -> str:
 
 
 def _instruction_text(layer: Layer) -> str:
-    text = _clean_created_by(layer.created_by)
+    text = clean_created_by(layer.created_by)
     if layer.instruction and not text.upper().startswith(layer.instruction.upper()):
         text = f"{layer.instruction} {text}"
     return text

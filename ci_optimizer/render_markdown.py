@@ -27,7 +27,7 @@ from ci_optimizer.report import (
 from ci_optimizer.sizes import format_delta, format_percent, format_size
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for an issue comment body, in characters
-SUMMARY_LIMIT = 1_000_000  # GitHub's step summary limit is 1 MiB per step
+SUMMARY_LIMIT = 400_000  # GitHub allows 1 MiB per step summary; characters can take up to 4 bytes
 _NAME_LIMIT = 60
 _TRIMMED_NOTE = "_Some details were left out to fit GitHub's size limit; the JSON report has everything._"
 

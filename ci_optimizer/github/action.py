@@ -27,6 +27,7 @@ from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
 from ci_optimizer.github.runner import ActionOutputs, Console, append_summary, redact, write_outputs
 from ci_optimizer.github.settings import ActionSettings, load_settings, read_input
+from ci_optimizer.markdown_details import clean_created_by
 from ci_optimizer.render_markdown import (
     COMMENT_LIMIT,
     SUMMARY_LIMIT,
@@ -228,7 +229,8 @@ def _log_targets(report: Report, console: Console) -> None:
         with console.group(f"ci-optimizer: {t.name} ({t.role}) — {size}, {t.layers or 0} layers"):
             for layer in sorted(t.layer_details, key=lambda item: -item.size_bytes)[:10]:
                 where = f"line {layer.line}" if layer.line else ("base image" if layer.from_base else "")
-                console.line(f"{format_size(layer.size_bytes):>10}  {where:<12} {layer.created_by[:150]}")
+                made_by = clean_created_by(layer.created_by)[:150]  # without build-arg values
+                console.line(f"{format_size(layer.size_bytes):>10}  {where:<12} {made_by}")
             if t.error:
                 console.line(f"error: {t.error}")
             for line in t.log_tail:
