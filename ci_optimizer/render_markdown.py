@@ -202,6 +202,8 @@ def _context(report: Report) -> str:
 def _baseline(b: Baseline) -> str:
     if b.source == "file":
         return f"compared with the saved report {md.code(b.path or '?', limit=80)}"
+    if b.commit and (not b.ref or b.commit.startswith(b.ref) or b.ref.startswith(b.commit)):
+        return f"compared with the base commit {md.code(b.commit[:12])}"  # the PR's base SHA, as the action passes it
     where = md.code(b.ref or "?", limit=60)
     if b.commit:
         where += f" (merge base {md.code(b.commit[:12])})"

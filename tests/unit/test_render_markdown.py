@@ -97,6 +97,13 @@ xychart-beta
 """
 
 
+def test_a_base_given_as_its_commit_is_named_once() -> None:
+    report = replace(SMALL, baseline=Baseline(source="ref", ref="ab" * 20, commit="ab" * 20))
+    assert "· compared with the base commit `abababababab`\n" in render_markdown(report)
+    saved = replace(SMALL, baseline=Baseline(source="file", path="base/report.json"))
+    assert "· compared with the saved report `base/report.json`\n" in render_markdown(saved)
+
+
 def test_full_rendering_of_a_passing_report() -> None:
     options = MarkdownOptions(head_sha="0123456789abcdef", run_url="https://github.com/o/r/actions/runs/9")
     assert render_markdown(SMALL, options) == GOLDEN
