@@ -56,7 +56,7 @@ def post_saved_report(env: Mapping[str, str], request: CommentRequest, *, out: T
     document = _load(request.report)
     report = report_json.from_dict(document, source=str(request.report))
     block = document.get("github") or {}
-    target = _target(request, runner, block)
+    target = comment_target(request, runner, block)
     github = sticky.make_github(token, runner.api_url, throttle=throttle)
     if not target.number_trusted and target.trusted_head:
         actual = sticky.pull_head_sha(github, target.repository, target.number)
@@ -96,7 +96,7 @@ def _load(path: Path) -> Any:
         raise UsageError(f"cannot read the report: {exc}", location=str(path)) from None
 
 
-def _target(request: CommentRequest, runner: RunnerEnv, block: Mapping[str, Any]) -> Target:
+def comment_target(request: CommentRequest, runner: RunnerEnv, block: Mapping[str, Any]) -> Target:
     payload = read_event(runner.event_path)
     run = workflow_run(runner.event_name, payload)
     pr = pull_request(runner.event_name, payload)

@@ -9,7 +9,15 @@ import pytest
 
 from ci_optimizer.errors import UsageError
 from ci_optimizer.github.event import pull_request, read_event, workflow_run
-from ci_optimizer.github.settings import Secret, default_comment_key, load_settings, sanitize_key, split_list
+from ci_optimizer.github.saved_report import CommentRequest, Target, comment_target
+from ci_optimizer.github.settings import (
+    Secret,
+    default_comment_key,
+    load_settings,
+    runner_env,
+    sanitize_key,
+    split_list,
+)
 
 TOKEN = "ghs_0123456789abcdefSECRET"
 
@@ -146,3 +154,33 @@ def test_read_event_errors_name_the_file(tmp_path: Path) -> None:
         read_event(str(bad))
     bad.write_text(json.dumps(pr_payload()))
     assert read_event(str(bad))["number"] == 7
+
+
+# --- where `ci-optimizer comment` posts ---------------------------------------------------------
+
+
+def _request_target(tmp_path: Path, event_name: str, payload: dict[str, object], block: dict[str, object],
+                    pr: int | None = None) -> object:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(payload))
+    runner = runner_env({"GITHUB_EVENT_NAME": event_name, "GITHUB_EVENT_PATH": str(event),
+                         "GITHUB_REPOSITORY": "octo/app"})
+    return comment_target(CommentRequest(report=tmp_path / "r.json", pr=pr), runner, block)
+
+
+def test_comment_target_trusts_the_event_and_checks_what_only_the_report_says(tmp_path: Path) -> None:
+    run = {"repository": {"full_name": "octo/app"},
+           "workflow_run": {"id": 1, "head_sha": HEAD, "head_repository": {"full_name": "someone/app"},
+                            "pull_requests": []}}
+    block = {"pull_request": 7, "repository": "evil/elsewhere"}
+    assert _request_target(tmp_path, "workflow_run", run, block) == Target(
+        repository="octo/app", number=7, trusted_head=HEAD, number_trusted=False)
+    same_repo = {**run, "workflow_run": {**run["workflow_run"], "pull_requests": [{"number": 3}]}}  # type: ignore[dict-item]
+    assert _request_target(tmp_path, "workflow_run", same_repo, block) == Target(
+        repository="octo/app", number=3, trusted_head=HEAD, number_trusted=True)
+    assert _request_target(tmp_path, "workflow_run", run, block, pr=9) == Target(
+        repository="octo/app", number=9, trusted_head=HEAD, number_trusted=False)
+    assert _request_target(tmp_path, "pull_request", pr_payload(), {}) == Target(
+        repository="octo/app", number=7, trusted_head=HEAD, number_trusted=True)
+    with pytest.raises(UsageError, match="no pull request"):
+        _request_target(tmp_path, "push", {}, {})
