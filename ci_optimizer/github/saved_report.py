@@ -97,6 +97,8 @@ def _load(path: Path) -> Any:
 
 
 def comment_target(request: CommentRequest, runner: RunnerEnv, block: Mapping[str, Any]) -> Target:
+    """The PR to comment on: from the event when it names one (trusted), else from --pr or the report,
+    which the caller checks against the head commit the event names."""
     payload = read_event(runner.event_path)
     run = workflow_run(runner.event_name, payload)
     pr = pull_request(runner.event_name, payload)
