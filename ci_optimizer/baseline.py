@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from ci_optimizer.report import SCHEMA_VERSION, Baseline, Report, TargetResult
 from ci_optimizer.sections import combine
 
 RunOne = Callable[[RunOptions], Report]  # the pipeline with its engine adapters bound
-Discard = Callable[[Sequence[str]], None]  # removes image tags this run made
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,37 +40,71 @@ def locate(ref: str, *, cwd: Path, log: Log) -> BaseCommit:
     return BaseCommit(repo=repo, found=found)
 
 
-def compare_with_ref(
-    head: Report,
+@dataclass(frozen=True, kw_only=True)
+class BaseBuild:
+    """The base's reports, built before (or while) the head is: nothing here needs the head's result."""
+
+    reports: tuple[Report, ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()  # (head Dockerfile, why it could not be built on the base)
+    notes: tuple[str, ...] = ()
+
+
+def build_base(options: Sequence[RunOptions], *, base: BaseCommit, run: RunOne, log: Log, cwd: Path) -> BaseBuild:
+    """The same Dockerfiles built from the merge base, in a temporary worktree. Never raises a
+    CiOptimizerError: whatever goes wrong on the base is a warning in the report."""
+    found = base.found
+    at = f"{found.ref} ({found.commit[:12]})"
+    log(f"ci-optimizer: building the base, {at}, the merge base of {found.ref} and HEAD")
+    reports: list[Report] = []
+    failed: list[tuple[str, str]] = []
+    notes: list[str] = []
+    try:
+        with git.worktree(base.repo, found.commit) as tree:
+            for head_options in options:
+                shown = str(head_options.dockerfile)
+                base_options = rebase_options(head_options, cwd=cwd, repo=base.repo, tree=tree)
+                if base_options is None:
+                    failed.append((shown, f"{shown} is outside the repository"))
+                elif not base_options.dockerfile.is_file():
+                    notes.append(f"{shown} does not exist on {at}: its targets are new")
+                else:
+                    try:
+                        reports.append(_renamed(run(base_options), shown))
+                    except CiOptimizerError as exc:  # the base's Dockerfile may not parse, or lack a stage
+                        failed.append((shown, f"{at}: {exc.one_line().replace(f'{tree}/', '')}"))
+    except CiOptimizerError as exc:  # the worktree itself could not be made
+        failed.extend((str(o.dockerfile), f"{at}: {exc.one_line()}") for o in options)
+    return BaseBuild(reports=tuple(reports), failed=tuple(failed), notes=tuple(notes))
+
+
+def alongside_base(
+    run_head: Callable[[], Report],
     options: Sequence[RunOptions],
     *,
     base: BaseCommit,
     run: RunOne,
     log: Log,
     cwd: Path,
-    discard: Discard | None = None,
     warnings: Sequence[str] = (),
 ) -> Report:
-    """`head` compared with the same Dockerfiles built from the merge base of the ref and HEAD."""
+    """The head's report compared with the base, built at the same time in a second thread.
+
+    BuildKit solves both in one daemon: the stages they share are built once, and the base's own
+    steps overlap the head's instead of following them. `run` must have its own engine client.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        built = pool.submit(build_base, options, base=base, run=run, log=log, cwd=cwd)
+        head = run_head()
+        return compare_with_base(head, built.result(), base=base, warnings=warnings)
+
+
+def compare_with_base(head: Report, built: BaseBuild, *, base: BaseCommit, warnings: Sequence[str] = ()) -> Report:
+    """`head` compared with what `build_base` built."""
     found = base.found
-    at = f"{found.ref} ({found.commit[:12]})"
-    log(f"ci-optimizer: building the base, {at}, the merge base of {found.ref} and HEAD")
-    notes = list(warnings)
-    reports: list[Report] = []
-    with git.worktree(base.repo, found.commit) as tree:
-        for head_options in options:
-            base_options = rebase_options(head_options, cwd=cwd, repo=base.repo, tree=tree)
-            shown = head_options.dockerfile
-            if base_options is None:
-                reports.append(_failed_like(head, head_options, f"{shown} is outside the repository"))
-            elif not base_options.dockerfile.is_file():
-                notes.append(f"{shown} does not exist on {at}: its targets are new")
-            else:
-                reports.append(_run_base(head, head_options, base_options, run=run, at=at, tree=tree))
-    if discard is not None:
-        discard(tuple(t.tag for r in reports for t in r.targets if t.tag))
+    reports = [*built.reports, *(_failed_like(head, dockerfile, why) for dockerfile, why in built.failed)]
     provenance = Baseline(source="ref", ref=found.ref, commit=found.commit, fetched=found.fetched)
-    return apply_baseline(head, combine(reports) if reports else None, baseline=provenance, warnings=notes)
+    return apply_baseline(head, combine(reports) if reports else None, baseline=provenance,
+                          warnings=(*warnings, *built.notes))
 
 
 def compare_with_saved(head: Report, saved: Report, path: Path) -> Report:
@@ -134,23 +168,14 @@ def rebase_options(options: RunOptions, *, cwd: Path, repo: Path, tree: Path) ->
                    run_tester=False)
 
 
-def _run_base(
-    head: Report, head_options: RunOptions, base_options: RunOptions, *, run: RunOne, at: str, tree: Path
-) -> Report:
-    try:
-        report = run(base_options)
-    except CiOptimizerError as exc:  # the base's Dockerfile may not parse, or lack a stage the head has
-        where = exc.one_line().replace(f"{tree}/", "")  # the worktree is gone by the time anyone reads it
-        return _failed_like(head, head_options, f"{at}: {where}")
-    # Name the base's Dockerfile as the head does, so targets match and messages read the same.
-    dockerfile = str(head_options.dockerfile)
+def _renamed(report: Report, dockerfile: str) -> Report:
+    """The base's report naming its Dockerfile as the head does, so targets match and messages read the same."""
     return replace(report, dockerfile=dockerfile, targets=tuple(replace(t, dockerfile=dockerfile)
                                                                  for t in report.targets))
 
 
-def _failed_like(head: Report, options: RunOptions, error: str) -> Report:
+def _failed_like(head: Report, dockerfile: str, error: str) -> Report:
     """A base report in which every target of this Dockerfile failed: no delta, one warning (compare.py)."""
-    dockerfile = str(options.dockerfile)
     mine = [t for t in head.targets if t.dockerfile == dockerfile]
     failed = tuple(
         TargetResult(name=t.name.removeprefix(f"{dockerfile}:"), dockerfile=dockerfile, role=t.role,

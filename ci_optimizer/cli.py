@@ -97,11 +97,21 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     def run_one(options: RunOptions, planned: Planned | None = None) -> Report:
         return run_pipeline(options, builder=builder, images=images, log=log, planned=planned)[0]
 
-    report = combine([run_one(options, plan) for options, plan in zip(runs, planned, strict=True)])
+    def run_head() -> Report:
+        return combine([run_one(options, plan) for options, plan in zip(runs, planned, strict=True)])
+
     if base is not None:
-        report = baseline.compare_with_ref(report, runs, base=base, run=run_one, log=log, cwd=Path(),
-                                           warnings=fallback)
-    elif saved is not None:
+        base_builder, base_images = engine_adapters(environment())  # its own client: the base builds in a thread
+
+        def run_base(options: RunOptions) -> Report:
+            return run_pipeline(options, builder=base_builder, images=base_images,
+                                log=lambda line: log(f"base: {line}"))[0]
+
+        report = baseline.alongside_base(run_head, runs, base=base, run=run_base, log=log, cwd=Path(),
+                                         warnings=fallback)
+    else:
+        report = run_head()
+    if saved is not None:
         report = baseline.compare_with_saved(report, saved, args.baseline)
     report = apply_budgets(report, config)
     if args.write_baseline:
