@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install provision demo test unit integration e2e lint bench clean
+.PHONY: install provision provision-all demo test unit integration e2e lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +16,15 @@ install: $(VENV)/.installed
 provision:
 	bash scripts/provision.sh
 
+# the tests also build the action's own image, on a Debian base made with debootstrap
+provision-all:
+	bash scripts/provision.sh --debian
+
 demo: install provision
 	$(VENV)/bin/ci-optimizer run --file examples/app/Dockerfile --context examples/app \
 	  --build-arg BASE_IMAGE=local/busybox:1 --json out/report.json --markdown out/report.md
 
-test: install provision lint
+test: install provision-all lint
 	$(PY) -m pytest tests
 
 unit: install

@@ -50,7 +50,12 @@ debian_mirror() {
 }
 
 install_engine() {
-  apt_install docker.io busybox-static git ca-certificates iptables
+  apt_install busybox-static git ca-certificates
+  # An engine that already answers (a GitHub-hosted runner's moby, a developer's Docker Desktop)
+  # is accepted as it is: installing Debian's docker.io beside it could conflict.
+  if ! docker info >/dev/null 2>&1; then
+    command -v dockerd >/dev/null 2>&1 || apt_install docker.io iptables
+  fi
   if ! docker info >/dev/null 2>&1; then
     log "starting dockerd (log: /var/log/ci-optimizer-dockerd.log)"
     $SUDO sh -c 'nohup dockerd >/var/log/ci-optimizer-dockerd.log 2>&1 &'
