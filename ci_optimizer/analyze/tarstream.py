@@ -1,0 +1,176 @@
+"""A forward-only tar reader for image archives and layer tars. Pure.
+
+Why not `tarfile` in `r|` mode: a layer is itself a tar inside the `docker save` tar, and every
+byte of it must also reach the gzip estimator; `tarfile` copies each member through two stream
+buffers and builds a TarInfo object per member, which is most of the time on a 100k-file image.
+This reader only decodes the header fields the analysis uses and leaves the data to the caller.
+
+Formats: POSIX ustar (with the 155-byte prefix), GNU (`L`/`K` long names, base-256 numbers, old
+`S` sparse headers) and PAX (`x` per member, `g` global) as Go's archive/tar, GNU tar and BuildKit
+write them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple, Protocol
+
+from ci_optimizer.errors import EngineError
+
+BLOCK = 512
+ZERO_BLOCK = bytes(BLOCK)
+
+# Types whose header is followed by data (as tarfile decides: regular files and anything unknown).
+_NO_DATA = frozenset(b"123456")
+_META = frozenset(b"LKxg")
+
+
+class Source(Protocol):
+    offset: int
+
+    def read(self, size: int) -> bytes: ...
+
+    def skip(self, size: int) -> None: ...
+
+
+class TarEntry(NamedTuple):
+    name: str  # as stored: may start with "./" and end with "/"
+    type: int  # the typeflag byte: ord("0") regular, ord("5") directory, ...
+    size: int  # the file's size (a sparse file's real size)
+    data_size: int  # bytes of data that follow the header in the archive
+    mode: int
+    uid: int
+    gid: int
+    mtime: int
+    linkname: str
+
+
+REGULAR = frozenset(b"07\0S")
+HARDLINK = ord("1")
+SYMLINK = ord("2")
+DIRECTORY = ord("5")
+
+
+def _text(raw: bytes) -> str:
+    end = raw.find(0)
+    return (raw if end < 0 else raw[:end]).decode("utf-8", "surrogateescape")
+
+
+def _number(field: bytes) -> int:
+    try:  # the common case: octal digits, then NULs or spaces
+        return int(field.rstrip(b"\0 ") or b"0", 8)
+    except ValueError:
+        pass
+    if field and field[0] & 0x80:  # GNU base-256, for values octal cannot hold
+        value = int.from_bytes(field[1:], "big")
+        return value - 256 ** (len(field) - 1) if field[0] == 0xFF else value
+    end = field.find(0)
+    digits = (field if end < 0 else field[:end]).strip()
+    try:
+        return int(digits, 8) if digits else 0
+    except ValueError:
+        raise EngineError(f"tar header has a bad number field {field!r}") from None
+
+
+def _pax(data: bytes) -> dict[str, str]:
+    records: dict[str, str] = {}
+    pos = 0
+    while pos < len(data) and data[pos] != 0:
+        space = data.find(b" ", pos)
+        if space < 0:
+            break
+        length = int(data[pos:space])
+        if length <= 0:
+            break
+        key, _, value = data[space + 1 : pos + length - 1].partition(b"=")
+        records[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
+        pos += length
+    return records
+
+
+def checksum_ok(header: bytes) -> bool:
+    stored = _number(header[148:156])
+    unsigned = sum(header[:148]) + 8 * 32 + sum(header[156:])
+    return stored == unsigned
+
+
+def entries(src: Source, *, what: str = "tar") -> Iterator[TarEntry]:
+    """Each member in order. The caller may read or skip the member's data (entry.data_size bytes)
+    or leave it: whatever it left, and the padding, is skipped before the next header."""
+    global_pax: dict[str, str] = {}
+    long_name: str | None = None
+    long_link: str | None = None
+    pax: dict[str, str] = {}
+    first = True
+    while True:
+        header = src.read(BLOCK)
+        if not header or header == ZERO_BLOCK:
+            return
+        if first:
+            if not checksum_ok(header):
+                raise EngineError(f"{what} is not a tar archive (bad header checksum at byte {src.offset - BLOCK})")
+            first = False
+        kind = header[156]
+        if kind in _META:
+            data_size = _number(header[124:136])
+            data = src.read(data_size)
+            src.skip(-data_size % BLOCK)
+            if kind == 0x4C:  # L
+                long_name = _text(data)
+            elif kind == 0x4B:  # K
+                long_link = _text(data)
+            elif kind == 0x78:  # x
+                pax = _pax(data)
+            else:  # g
+                global_pax.update(_pax(data))
+            continue
+        if kind == 0x53 and header[482]:  # old GNU sparse: more sparse maps before the data
+            extended = True
+            while extended:
+                extended = bool(src.read(BLOCK)[504])
+        entry = _entry(header, {**global_pax, **pax} if global_pax else pax, long_name, long_link)
+        long_name = long_link = None
+        pax = {}
+        data_end = src.offset + entry.data_size
+        yield entry
+        left = data_end - src.offset
+        if left < 0:
+            raise EngineError(f"{what}: the reader of {entry.name!r} went past its data")
+        src.skip(left + (-entry.data_size % BLOCK))
+
+
+def _entry(header: bytes, fields: dict[str, str], long_name: str | None, long_link: str | None) -> TarEntry:
+    kind = header[156]
+    size = _number(header[124:136])
+    if long_name is not None:
+        name = long_name
+    elif "path" in fields:
+        name = fields["path"]
+    else:
+        name = _text(header[:100])
+        if header[257:263] == b"ustar\x00" and header[345] != 0:
+            name = _text(header[345:500]) + "/" + name
+    if long_link is not None:
+        link = long_link
+    elif "linkpath" in fields:
+        link = fields["linkpath"]
+    else:
+        link = _text(header[157:257]) if kind in (HARDLINK, SYMLINK) else ""
+    real_size = size
+    if fields:
+        if "size" in fields:
+            size = real_size = int(fields["size"])
+        real_size = int(fields.get("GNU.sparse.realsize", fields.get("GNU.sparse.size", real_size)))
+    elif kind == 0x53:
+        real_size = _number(header[483:495])
+    return TarEntry(
+        name=name,
+        type=kind,
+        size=real_size,
+        data_size=0 if kind in _NO_DATA else size,
+        mode=_number(header[100:108]),
+        uid=int(fields["uid"]) if "uid" in fields else _number(header[108:116]),
+        gid=int(fields["gid"]) if "gid" in fields else _number(header[116:124]),
+        mtime=int(float(fields["mtime"])) if "mtime" in fields else _number(header[136:148]),
+        linkname=link,
+    )

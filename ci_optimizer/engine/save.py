@@ -1,0 +1,168 @@
+"""Deep layer analysis of a built image: `docker save` streamed through the SDK into analyze/.
+
+The engine exports the image as a tar stream (`GET /images/{name}/get`); nothing is written to
+disk and only one chunk is held at a time. Layers whose summary is in the layer cache are not
+read again, and when all are there the image is not exported at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+import requests
+
+from ci_optimizer.analyze.archive import read_archive
+from ci_optimizer.analyze.cache import LayerCache
+from ci_optimizer.analyze.compress import DEFAULT_PLAN, SamplePlan, Throttle
+from ci_optimizer.analyze.image import analyze_layers
+from ci_optimizer.analyze.layers import LayerSummary
+from ci_optimizer.errors import EngineError
+from ci_optimizer.report import ImageAnalysis
+
+CHUNK = 1024 * 1024
+CACHE_MAX_BYTES = 2 * 1024**3
+# The base image is read while the engine exports the target, from an otherwise idle CPU: sample it
+# twice as densely and compress layers up to 64 MiB whole.
+BASE_PLAN = SamplePlan(dense_stride=2, exact_below=1024)
+
+
+def diff_ids(client: Any, image_ref: str) -> tuple[str, ...]:
+    try:
+        attrs = client.api.inspect_image(image_ref)
+    except docker.errors.DockerException as exc:
+        raise EngineError(f"cannot inspect image {image_ref}: {_reason(exc)}") from None
+    return tuple(str(d) for d in (attrs.get("RootFS") or {}).get("Layers") or ())
+
+
+def base_layer_count(client: Any, image_ref: str, base_image: str) -> int | None:
+    """How many leading layers of image_ref are base_image's; None when the engine does not have it."""
+    if base_image == "scratch":
+        return 0
+    try:
+        base = diff_ids(client, base_image)
+    except EngineError:
+        return None
+    image = diff_ids(client, image_ref)
+    return len(base) if image[: len(base)] == base else None
+
+
+def stream_save(client: Any, image_ref: str, *, chunk_size: int = CHUNK) -> Iterator[bytes]:
+    """The `docker save` tar of one image, chunk by chunk.
+
+    The first chunk only comes once the engine has exported the whole image (Docker < 25 writes
+    it to a temporary directory first): most of the time of a save is before it.
+    """
+    try:
+        yield from client.api.get_image(image_ref, chunk_size=chunk_size)
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        raise EngineError(f"cannot export image {image_ref} (docker save): {_reason(exc)}") from None
+
+
+class _Layers:
+    """Summaries at hand: the layer cache on disk, and those read during this call."""
+
+    def __init__(self, cache: LayerCache) -> None:
+        self.cache = cache
+        self.fresh: dict[str, LayerSummary] = {}
+
+    def has(self, diff_id: str) -> bool:
+        return diff_id in self.fresh or self.cache.has(diff_id)
+
+    def get(self, diff_id: str) -> LayerSummary | None:
+        return self.fresh.get(diff_id) or self.cache.get(diff_id)
+
+    def add(self, summary: LayerSummary) -> None:
+        self.fresh[summary.diff_id] = summary
+        self.cache.put(summary)
+
+
+def _read_layers(
+    chunks: Iterable[bytes], image_ref: str, expected: Sequence[str], layers: _Layers, *, throttle: Throttle,
+    plan: SamplePlan,
+) -> None:
+    known = frozenset(d for d in expected if layers.has(d))
+    archive = read_archive(chunks, throttle=throttle, plan=plan, expected=expected, known=known,
+                           name=f"docker save {image_ref}")
+    if archive.diff_ids != tuple(expected):
+        raise EngineError(f"{image_ref} changed while it was being read (its layers differ from inspect)")
+    for summary in archive.summaries:
+        if summary is not None and summary.diff_id not in known:
+            layers.add(summary)
+
+
+def _prefetch_base(
+    client: Any, base_image: str, expected: Sequence[str], layers: _Layers, *, throttle: Throttle
+) -> threading.Thread | None:
+    """Read the base image's layers while the engine is still exporting the target.
+
+    The base's layers are the target's first ones, usually the largest and most varied (a distro),
+    and exporting the small base image takes the engine a fraction of the target's time: reading
+    them now, from an idle CPU, and sampling them densely, costs the target's stream nothing.
+    """
+    try:
+        base = diff_ids(client, base_image)
+    except EngineError:
+        return None  # not in the engine (pulled by digest, or a stage): the target's stream reads it
+    if not base or tuple(expected[: len(base)]) != base or all(layers.has(d) for d in base):
+        return None
+
+    def run() -> None:
+        with contextlib.suppress(EngineError):  # on failure the target's own stream reads these layers
+            _read_layers(stream_save(client, base_image), base_image, base, layers, throttle=throttle, plan=BASE_PLAN)
+
+    thread = threading.Thread(target=run, name="analyze-base", daemon=True)
+    thread.start()
+    return thread
+
+
+def analyze_target(
+    image_ref: str,
+    *,
+    client: Any,
+    cache_dir: Path | None,
+    base_layer_count: int,
+    base_image: str | None = None,
+    workers: int = 2,
+    plan: SamplePlan = DEFAULT_PLAN,
+) -> ImageAnalysis:
+    """Analyse one image the engine holds (a tag or an image ID).
+
+    `base_layer_count` leading layers belong to the base image (see base_layer_count());
+    `base_image`, when the engine has it, is read alongside to take its layers off the critical
+    path. Summaries are kept in `cache_dir` (None: no cache) under their diff IDs.
+    """
+    expected = diff_ids(client, image_ref)
+    layers = _Layers(LayerCache(cache_dir))
+    cached = sum(1 for d in expected if layers.has(d))
+    if cached < len(expected):
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gzip-estimate") as pool:
+            throttle = Throttle(pool, pending=4 * workers)
+            prefetch = _prefetch_base(client, base_image, expected, layers, throttle=throttle) if base_image else None
+            chunks = stream_save(client, image_ref)
+            first = next(chunks, None)  # the engine has exported the image: the stream begins
+            if prefetch is not None:
+                prefetch.join()
+            cached = sum(1 for d in expected if layers.has(d))
+            if first is not None:
+                stream = itertools.chain([first], chunks)
+                _read_layers(stream, image_ref, expected, layers, throttle=throttle, plan=plan)
+        layers.cache.prune(CACHE_MAX_BYTES)
+    summaries: list[LayerSummary] = []
+    for diff_id in expected:
+        summary = layers.get(diff_id)
+        if summary is None:
+            raise EngineError(f"layer {diff_id} of {image_ref} was neither read nor found in the layer cache")
+        summaries.append(summary)
+    return analyze_layers(summaries, base_layers=base_layer_count, cached_layers=cached)
+
+
+def _reason(exc: BaseException) -> str:
+    explanation = getattr(exc, "explanation", None)
+    return " ".join(str(explanation or exc).split())[:300]
