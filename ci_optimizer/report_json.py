@@ -16,14 +16,18 @@ from ci_optimizer.report import (
     Baseline,
     BudgetResult,
     CheckResult,
+    ImageAnalysis,
     ImageConfig,
     Layer,
+    LayerAnalysis,
     LayerChange,
+    PathSize,
     Reduction,
     Report,
     Section,
     TargetResult,
     TesterResult,
+    WastedPath,
 )
 
 
@@ -136,4 +140,15 @@ def _target_from(d: dict[str, Any]) -> TargetResult:
         c = _tuples(d["config"], "healthcheck", "exposed_ports", "entrypoint", "cmd", "env_names")
         c["labels"] = tuple(sorted(d["config"]["labels"].items()))
         data["config"] = ImageConfig(**c)
+    if d.get("analysis") is not None:
+        data["analysis"] = _analysis_from(d["analysis"])
     return TargetResult(**data)
+
+
+def _analysis_from(d: dict[str, Any]) -> ImageAnalysis:
+    data = dict(d)
+    data["layers"] = tuple(LayerAnalysis(**layer) for layer in d["layers"])
+    data["top_wasted"] = tuple(WastedPath(**wasted) for wasted in d.get("top_wasted", ()))
+    data["largest_files"] = tuple(PathSize(**path) for path in d.get("largest_files", ()))
+    data["largest_dirs"] = tuple(PathSize(**path) for path in d.get("largest_dirs", ()))
+    return ImageAnalysis(**data)
