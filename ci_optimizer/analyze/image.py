@@ -94,6 +94,8 @@ class _Stack:
             if kind in (WHITEOUT, OPAQUE):
                 continue
             path = paths[index]
+            if kind != DIR and path in children:
+                self._remove_tree(path, number, keep_root=True)  # a non-directory hides the directory below
             old = current.get(path)
             if old is None:
                 if kind != DIR:
@@ -110,8 +112,6 @@ class _Stack:
                 old_kind = old_layer.kinds[old_index]
                 if kind != DIR:
                     modified += 1
-                    if old_kind == DIR and path in children:
-                        self._remove_tree(path, number, keep_root=True)  # a file hides the directory below
                 if old_kind == FILE:
                     same = (
                         kind == FILE

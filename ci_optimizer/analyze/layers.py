@@ -55,6 +55,18 @@ def normalize(name: str) -> str:
     return "" if name in ("", ".") else "/" + name
 
 
+def _whiteout(path: str) -> tuple[int, str] | None:
+    """(kind, path it deletes) for a whiteout or opaque marker; (0, "") for aufs metadata to drop."""
+    parent, _, base = path.rpartition("/")
+    if base == OPAQUE_MARKER:
+        return OPAQUE, parent or "/"
+    if "/.wh..wh." in path:
+        return 0, ""
+    if base.startswith(WHITEOUT_PREFIX):
+        return WHITEOUT, parent + "/" + base[len(WHITEOUT_PREFIX) :]
+    return None
+
+
 def pack_meta(mode: int, uid: int, gid: int) -> int:
     return (mode & 0o7777) | (uid & 0xFFFFFF) << 12 | (gid & 0xFFFFFF) << 36
 
@@ -77,15 +89,10 @@ def summarize(
             continue
         kind = entry.type
         size = 0
-        base = path.rpartition("/")[2]
-        if base.startswith(WHITEOUT_PREFIX):
-            parent = path[: len(path) - len(base) - 1]
-            if base == OPAQUE_MARKER:
-                code, path = OPAQUE, parent or "/"
-            elif base.startswith(OPAQUE_MARKER[:8]):
-                continue  # aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not part of the image
-            else:
-                code, path = WHITEOUT, parent + "/" + base[len(WHITEOUT_PREFIX) :]
+        if "/.wh." in path and (special := _whiteout(path)) is not None:
+            if not special[1]:
+                continue  # aufs bookkeeping (.wh..wh.plnk/...): not part of the image
+            code, path = special
         elif kind in REGULAR:
             code, size = FILE, entry.size
             if on_large_file is not None and entry.data_size >= large_file:

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from ci_optimizer.analyze.bytestream import ByteStream
+from ci_optimizer.analyze.cache import LayerCache
+from ci_optimizer.analyze.compress import Compressed
+from ci_optimizer.analyze.layers import (
+    DIR,
+    FILE,
+    HARD,
+    LINK,
+    OPAQUE,
+    WHITEOUT,
+    LayerSummary,
+    from_bytes,
+    normalize,
+    summarize,
+    to_bytes,
+)
+from tests.unit.analyze_support import directory, file, hardlink, layer, opaque, symlink, whiteout
+
+DIFF_ID = "sha256:" + "ab" * 32
+
+
+def _summary() -> LayerSummary:
+    tar = layer(
+        directory("./usr/"), file("./usr/bin/tool", 900, mode=0o755, uid=1000), symlink("usr/bin/t", "tool"),
+        hardlink("usr/bin/tool2", "usr/bin/tool"), whiteout("etc/motd"), opaque("var/cache"),
+        file("var/.wh..wh.plnk/123.456"), file("caf\u00e9.txt", 4),
+    )
+    return replace(summarize(ByteStream([tar])), diff_id=DIFF_ID, tar_bytes=len(tar),
+                   compressed=Compressed(bytes=321, exact=True))
+
+
+def test_paths_are_absolute_and_whiteouts_name_what_they_delete() -> None:
+    summary = _summary()
+    assert summary.paths == ("/usr", "/usr/bin/tool", "/usr/bin/t", "/usr/bin/tool2", "/etc/motd", "/var/cache",
+                             "/caf\u00e9.txt")
+    assert list(summary.kinds) == [DIR, FILE, LINK, HARD, WHITEOUT, OPAQUE, FILE]
+    assert list(summary.sizes) == [0, 900, 0, 0, 0, 0, 4]
+    assert summary.file_bytes == 904
+    assert summary.metas[1] == 0o755 | 1000 << 12
+
+
+def test_normalize() -> None:
+    assert [normalize(n) for n in ("./a/b/", "a", "/a//", ".", "./", "././x")] == ["/a/b", "/a", "/a", "", "", "/x"]
+
+
+def test_cache_bytes_round_trip_and_reject_damage() -> None:
+    summary = _summary()
+    data = to_bytes(summary)
+    assert from_bytes(data) == summary
+    assert from_bytes(data[:-3]) is None or from_bytes(data[:-3]) != summary
+    assert from_bytes(b'{"format": 99}\n') is None
+    assert from_bytes(b"garbage") is None
+
+
+def test_layer_cache_on_disk(tmp_path: Path) -> None:
+    cache = LayerCache(tmp_path / "layers")
+    summary = _summary()
+    assert not cache.has(DIFF_ID)
+    assert cache.get(DIFF_ID) is None
+    assert cache.put(summary)
+    assert cache.has(DIFF_ID)
+    assert cache.get(DIFF_ID) == summary
+    (path,) = (tmp_path / "layers").iterdir()
+    assert path.name == "sha256-" + "ab" * 32 + ".v1"
+    path.write_bytes(b"damaged")
+    assert cache.get(DIFF_ID) is None  # a miss, never an error
+
+
+def test_layer_cache_prunes_least_recently_used(tmp_path: Path) -> None:
+    cache = LayerCache(tmp_path)
+    summaries = [replace(_summary(), diff_id=f"sha256:{n:064x}") for n in range(3)]
+    for age, summary in enumerate(summaries):
+        cache.put(summary)
+        os.utime(cache._path(summary.diff_id), (1000 + age, 1000 + age))  # type: ignore[arg-type]
+    size = cache._path(summaries[0].diff_id).stat().st_size  # type: ignore[union-attr]
+    assert cache.prune(2 * size) == 1
+    assert [cache.has(s.diff_id) for s in summaries] == [False, True, True]
+
+
+def test_no_cache_directory_is_a_silent_no_op(tmp_path: Path) -> None:
+    cache = LayerCache(None)
+    assert not cache.put(_summary())
+    assert cache.get(DIFF_ID) is None
+    assert cache.prune(0) == 0
+    unwritable = LayerCache(tmp_path / "file")
+    (tmp_path / "file").write_text("not a directory")
+    assert not unwritable.put(_summary())
