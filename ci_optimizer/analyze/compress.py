@@ -23,7 +23,8 @@ from typing import NamedTuple
 
 GZIP_FRAMING = 18  # 10-byte header + CRC32 + ISIZE, around the deflate stream
 WINDOW = 32 * 1024  # deflate's history
-DECIMATE = 16
+DECIMATE = 32
+INCOMPRESSIBLE = 0.98  # deflate cannot shrink such a region: its samples need not be long
 TEXT = bytes(range(32, 127)) + b"\t\n\r"
 MIN_FIT = 8  # samples needed before the block profiles are used
 
@@ -90,6 +91,7 @@ class _Region:
         self.end = end
         self.samples: list[tuple[int, Future[int]]] = []
         self._settled = False
+        self.incompressible = False
 
     def agrees(self, plan: SamplePlan) -> bool:
         if len(self.samples) < plan.agree_count:
@@ -102,6 +104,7 @@ class _Region:
             ratios = [f.result() / n for n, f in self.samples]
         low, high = min(ratios), max(ratios)
         self._settled = high - low <= plan.agree * high
+        self.incompressible = low > INCOMPRESSIBLE
         return self._settled
 
 
@@ -164,7 +167,9 @@ class LayerCompressor:
             and start + plan.sparse_step <= region.end
             and region.agrees(plan)
         ):
-            self._aim(start, plan.sparse_step, plan.sparse_block)
+            # Incompressible content (media, archives, random) needs no long sample: 64 KiB will do.
+            block = plan.block if region.incompressible else plan.sparse_block
+            self._aim(start, plan.sparse_step, block)
         else:
             self._aim(start, plan.dense_stride * plan.block, plan.block)
 
