@@ -72,6 +72,16 @@ def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {t["name"]: t for t in document["targets"]}
 
 
+def run_pull_request(run_cli: Any, where: Path, base: dict[str, str | None], head: dict[str, str | None],
+                     monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], str]:
+    """`run --base-ref main` on a new repository holding `base` on main and `head` on the PR branch."""
+    repo, base_commit = pull_request(where / "repo", base, head)
+    monkeypatch.chdir(repo)
+    result = run_cli("--base-ref", "main", "--json", str(where / "r.json"), "--quiet")
+    assert result.code == 0, result.stderr
+    return read(where / "r.json"), base_commit
+
+
 def test_base_ref_fills_exact_deltas_and_the_layers_that_changed(
     project: dict[str, Any], run_cli: Any, *, busybox: str, tag_prefix: str, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -160,11 +170,8 @@ def test_write_baseline_then_baseline_gives_the_same_deltas_without_building_the
 def test_a_base_without_the_dockerfile_makes_every_target_new(
     run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo, base = pull_request(tmp_path / "repo", {"README.md": "no Dockerfile yet\n"}, {"Dockerfile": BASE_DOCKERFILE})
-    monkeypatch.chdir(repo)
-    result = run_cli("--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
-    assert result.code == 0, result.stderr
-    document = read(tmp_path / "r.json")
+    document, base = run_pull_request(run_cli, tmp_path, {"README.md": "no Dockerfile yet\n"},
+                                      {"Dockerfile": BASE_DOCKERFILE}, monkeypatch)
     assert [(t["name"], t["base_status"], t["delta_bytes"]) for t in document["targets"]] == [
         ("builder", "new", None), ("tester", "new", None), ("production", "new", None)]
     assert document["warnings"] == [f"Dockerfile does not exist on main ({base[:12]}): its targets are new"]
@@ -174,11 +181,8 @@ def test_a_base_that_fails_to_build_is_a_warning_and_no_delta(
     run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = BASE_DOCKERFILE.replace("RUN test -s /out/app", "RUN exit 3")
-    repo, _ = pull_request(tmp_path / "repo", {"Dockerfile": broken}, {"Dockerfile": BASE_DOCKERFILE})
-    monkeypatch.chdir(repo)
-    result = run_cli("--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
-    assert result.code == 0, result.stderr
-    document = read(tmp_path / "r.json")
+    document, _ = run_pull_request(run_cli, tmp_path, {"Dockerfile": broken}, {"Dockerfile": BASE_DOCKERFILE},
+                                   monkeypatch)
     assert [(t["name"], t["base_status"], t["delta_bytes"]) for t in document["targets"]] == [
         ("builder", "built", 0), ("tester", "failed", None), ("production", "built", 0)]
     (warning,) = document["warnings"]
@@ -190,11 +194,8 @@ def test_a_base_dockerfile_that_does_not_parse_is_a_warning_naming_the_line(
     run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     typo = BASE_DOCKERFILE.replace("RUN test", "RUNN test")
-    repo, base = pull_request(tmp_path / "repo", {"Dockerfile": typo}, {"Dockerfile": BASE_DOCKERFILE})
-    monkeypatch.chdir(repo)
-    result = run_cli("--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
-    assert result.code == 0, result.stderr
-    document = read(tmp_path / "r.json")
+    document, base = run_pull_request(run_cli, tmp_path, {"Dockerfile": typo}, {"Dockerfile": BASE_DOCKERFILE},
+                                      monkeypatch)
     assert [t["base_status"] for t in document["targets"]] == ["failed", "failed", "failed"]
     assert document["warnings"] == [
         "targets 'builder', 'tester', 'production' did not build on the base: "
@@ -209,12 +210,9 @@ def test_several_dockerfiles_get_a_section_each_and_qualified_names(
               "  - file: web/Dockerfile\n    context: web\n"
               "budgets:\n  production:\n    max_size: 10MB\n")
     web = "ARG BASE_IMAGE=python:3.12-slim\nFROM ${BASE_IMAGE} AS production\nRUN echo web > /web\n"
-    repo, base = pull_request(tmp_path / "repo", {"api/Dockerfile": BASE_DOCKERFILE, ".ci-optimizer.yml": config},
-                              {"api/Dockerfile": HEAD_DOCKERFILE, "web/Dockerfile": web})
-    monkeypatch.chdir(repo)
-    result = run_cli("--base-ref", "main", "--json", str(tmp_path / "r.json"), "--quiet")
-    assert result.code == 0, result.stderr
-    document = read(tmp_path / "r.json")
+    document, base = run_pull_request(
+        run_cli, tmp_path, {"api/Dockerfile": BASE_DOCKERFILE, ".ci-optimizer.yml": config},
+        {"api/Dockerfile": HEAD_DOCKERFILE, "web/Dockerfile": web}, monkeypatch)
     assert [(t["name"], t["dockerfile"], t["base_status"]) for t in document["targets"]] == [
         ("builder", "api/Dockerfile", "built"),
         ("tester", "api/Dockerfile", "built"),
