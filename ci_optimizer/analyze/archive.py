@@ -128,16 +128,19 @@ def read_archive(
     plan: SamplePlan = DEFAULT_PLAN,
     expected: Sequence[str] = (),
     known: Collection[str] = frozenset(),
+    careful: Collection[str] = frozenset(),
+    careful_plan: SamplePlan = DEFAULT_PLAN,
     name: str = "image archive",
 ) -> ArchiveLayers:
     """Summarise every layer of the archive streamed by `chunks`.
 
-    `known` holds diff IDs already summarised (in the cache); their layers are skipped unread. An
-    OCI archive names a plain layer by its diff ID; a legacy one by a v1 ID, recognised from the
-    layer's `json` and `expected` (the image's diff IDs as the engine lists them, see v1ids.py).
+    `known` holds diff IDs already summarised (in the cache); their layers are skipped unread.
+    Layers in `careful` (a base image's: a distro's mix of binaries and text) are sampled with
+    `careful_plan`. An OCI archive names a plain layer by its diff ID; a legacy one by a v1 ID,
+    recognised from the layer's `json` and `expected` (the image's diff IDs, see v1ids.py).
     """
     reader = _Reader(ByteStream(chunks, name=name), throttle=throttle, plan=plan, known=known,
-                     v1_ids=v1_matcher(expected, known))
+                     careful=(careful, careful_plan), v1_ids=v1_matcher(expected, {*known, *careful}))
     for entry in entries(reader.stream, what=name):
         reader.member(entry)
     reader.stream.drain()
@@ -147,7 +150,7 @@ def read_archive(
 class _Reader:
     def __init__(
         self, stream: ByteStream, *, throttle: Throttle, plan: SamplePlan, known: Collection[str],
-        v1_ids: Callable[[bytes], str | None] | None,
+        careful: tuple[Collection[str], SamplePlan], v1_ids: Callable[[bytes], str | None] | None,
     ) -> None:
         self.stream = stream
         self.name = stream.name
@@ -160,6 +163,8 @@ class _Reader:
         self.links: dict[str, str] = {}
         self.skipped: set[str] = set()  # known layers, left unread
         self.skip_legacy: set[str] = set()  # legacy layer.tar paths recognised as known from their json
+        self.careful, self.careful_plan = careful
+        self.careful_legacy: set[str] = set()  # legacy layer.tar paths recognised as careful ones
 
     def member(self, entry: TarEntry) -> None:
         path = posixpath.normpath(entry.name.lstrip("/")).removeprefix("./")
@@ -170,8 +175,12 @@ class _Reader:
             return
         size = entry.data_size
         if self.v1_ids is not None and path.endswith("/json") and size <= MAX_JSON:
-            if self.v1_ids(self.stream.read(size)) is not None:
-                self.skip_legacy.add(posixpath.dirname(path) + "/layer.tar")
+            diff_id = self.v1_ids(self.stream.read(size))
+            layer_path = posixpath.dirname(path) + "/layer.tar"
+            if diff_id in self.known:
+                self.skip_legacy.add(layer_path)
+            elif diff_id in self.careful:
+                self.careful_legacy.add(layer_path)
             return
         head = self.stream.peek(min(size, BLOCK))
         blob = path.startswith("blobs/")
@@ -188,11 +197,13 @@ class _Reader:
             self._layer(path, size)
 
     def _layer(self, path: str, size: int) -> None:
-        compressor = LayerCompressor(size, self.throttle, self.plan)
+        careful = path in self.careful_legacy or (path.startswith("blobs/") and blob_digest(path) in self.careful)
+        plan = self.careful_plan if careful else self.plan
+        compressor = LayerCompressor(size, self.throttle, plan)
         source = _MemberSource(self.stream, size, compressor)
         self.stream.watch(_profiler(compressor, self.stream.offset, size))
         summary = summarize(
-            source, what=f"{self.name}: {path}", large_file=self.plan.large_file, on_large_file=compressor.large_file
+            source, what=f"{self.name}: {path}", large_file=plan.large_file, on_large_file=compressor.large_file
         )
         self.found[path] = (replace(summary, tar_bytes=source.finish()), compressor, None)
         self.stream.watch(None)

@@ -27,6 +27,8 @@ DECIMATE = 32
 INCOMPRESSIBLE = 0.98  # deflate cannot shrink such a region: its samples need not be long
 TEXT = bytes(range(32, 127)) + b"\t\n\r"
 MIN_FIT = 8  # samples needed before the block profiles are used
+LAG = 8  # samples still in the workers' hands when a decision is made (>= the throttle's queue)
+PREDICTIVE = 0.95  # R² of the profile regression above which dense sampling may thin out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,12 +98,11 @@ class _Region:
     def agrees(self, plan: SamplePlan) -> bool:
         if len(self.samples) < plan.agree_count:
             return False
-        if self._settled:  # later samples are checked as they complete, without waiting
-            ratios = [f.result() / n for n, f in self.samples if f.done()]
-        else:
-            # Wait for the first few: milliseconds once per big file, and the decision is made on
-            # them rather than many blocks later.
-            ratios = [f.result() / n for n, f in self.samples]
+        # The first decision waits for the first few samples (milliseconds, once per big file);
+        # later ones look at all but the newest LAG, which are done by then: no waiting, and the
+        # same layer is always sampled the same way.
+        settled = self.samples if not self._settled else self.samples[: max(plan.agree_count, len(self.samples) - LAG)]
+        ratios = [f.result() / n for n, f in settled]
         low, high = min(ratios), max(ratios)
         self._settled = high - low <= plan.agree * high
         self.incompressible = low > INCOMPRESSIBLE
@@ -127,6 +128,7 @@ class LayerCompressor:
         self._window = bytearray()
         self._samples: list[tuple[int, int, Future[int]]] = []  # (interval bytes, raw bytes, compressed)
         self._sample_features: list[tuple[float, float]] = []
+        self._stride = plan.dense_stride
         self._region: _Region | None = None
         self._interval = (0, total)  # (start, length) of the interval being sampled
         blocks = -(-total // plan.block)
@@ -161,17 +163,35 @@ class LayerCompressor:
         plan = self._plan
         start = sum(self._interval)
         region = self._region
+        dense = self._dense_stride() * plan.block
         if (
             region is not None
             and region.start <= start
-            and start + plan.sparse_step <= region.end
+            and start + dense < region.end
             and region.agrees(plan)
         ):
+            # The rest of the file in steps of at most sparse_step (an 8 MiB file: one more sample).
             # Incompressible content (media, archives, random) needs no long sample: 64 KiB will do.
             block = plan.block if region.incompressible else plan.sparse_block
-            self._aim(start, plan.sparse_step, block)
+            self._aim(start, max(min(plan.sparse_step, region.end - start), block), block)
         else:
-            self._aim(start, plan.dense_stride * plan.block, plan.block)
+            self._aim(start, dense, plan.block)
+
+    def _dense_stride(self) -> int:
+        """Twice as sparse once the block profiles are seen to predict the samples (R² >= 0.95 on
+        the completed ones): small files that are either random or text, as the bench's are."""
+        plan = self._plan
+        done = len(self._samples)
+        if done < 4 * MIN_FIT or done % MIN_FIT:  # decide every few samples, on what has completed
+            return self._stride
+        settled = done - LAG  # all but the newest: done by now, so this rarely waits and never varies
+        ratios = [future.result() / raw for _, raw, future in self._samples[:settled]]
+        features = self._sample_features[:settled]
+        model = _fit(features, ratios) if len(ratios) >= 3 * MIN_FIT else None
+        self._stride = plan.dense_stride
+        if model is not None and _r_squared(model, features, ratios) >= PREDICTIVE:
+            self._stride = 2 * plan.dense_stride
+        return self._stride
 
     def profile(self, chunk: bytes, lo: int, hi: int, offset: int) -> None:
         """Look at chunk[lo:hi], which is bytes [offset, offset + hi - lo) of the layer (each byte once)."""
@@ -260,6 +280,14 @@ def _fit(features: list[tuple[float, float]], ratios: list[float]) -> tuple[floa
               for i in range(3)]
     vector = [sum(row[i] * y for row, y in zip(xs, ratios, strict=True)) for i in range(3)]
     return _solve3(matrix, vector)
+
+
+def _r_squared(model: tuple[float, float, float], features: list[tuple[float, float]], ratios: list[float]) -> float:
+    a, b, c = model
+    mean = sum(ratios) / len(ratios)
+    total = sum((y - mean) ** 2 for y in ratios)
+    residual = sum((y - (a + b * x + c * z)) ** 2 for (x, z), y in zip(features, ratios, strict=True))
+    return 1.0 - residual / total if total else 1.0
 
 
 def _solve3(m: list[list[float]], v: list[float]) -> tuple[float, float, float] | None:
