@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from ci_optimizer.analyze.archive import read_archive
-from ci_optimizer.analyze.compress import Compressed, Throttle, gzip_size
+from ci_optimizer.analyze.compress import Compressed, SamplePlan, Throttle, gzip_size
 from ci_optimizer.analyze.v1ids import chain_ids, v1_id
 from ci_optimizer.errors import EngineError
 from tests.unit.analyze_support import chunked, diff_id, file, layer, legacy_archive, oci_archive, whiteout
@@ -48,6 +48,16 @@ def test_legacy_layout_layers_come_back_in_manifest_order(throttle: Throttle, ch
 def test_legacy_layers_already_known_are_recognised_by_v1_id_and_skipped(throttle: Throttle) -> None:
     archive = read_archive(chunked(legacy_archive(LAYERS), 4096), throttle=throttle, expected=IDS, known={IDS[0]})
     assert _paths(archive) == [None, ("/etc/conf",), ("/etc/conf",), ("/etc/conf",)]
+
+
+@pytest.mark.parametrize("make", [legacy_archive, oci_archive])
+def test_base_layers_are_recognised_before_their_bytes_and_sampled_with_their_own_plan(
+    throttle: Throttle, make: Callable[[list[bytes]], bytes]
+) -> None:
+    sampled = SamplePlan(exact_below=0)  # observable: a sampled layer's size is an estimate
+    archive = read_archive(chunked(make(LAYERS[:2]), 4096), throttle=throttle, expected=IDS[:2],
+                           careful={IDS[0]}, careful_plan=sampled)
+    assert [s.compressed.exact for s in archive.summaries] == [False, True]  # type: ignore[union-attr]
 
 
 def test_oci_layout_with_gzip_and_plain_blobs(throttle: Throttle) -> None:
