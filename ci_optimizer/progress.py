@@ -21,7 +21,6 @@ _HEADER = re.compile(r"^\[(?P<prefix>[^\]]*)\] (?P<name>.*)$")
 # bake prefixes steps with its target name; with a single target it prints `[stage 2/5]` as `build` does
 _STEP = re.compile(r"^(?:(?P<target>\S+) )?(?P<stage>\S+) (?P<step>\d+)/(?P<steps>\d+)$")
 _LOG = re.compile(r"^\d+\.\d+ (.*)$")
-_IMAGE = re.compile(r"writing image (sha256:[0-9a-f]{64})")
 _NAMING = re.compile(r"naming to (\S+)")
 
 
@@ -38,8 +37,7 @@ class Vertex:
     error: str | None = None
     canceled: bool = False
     export_of: str | None = None  # bake target named in the export vertex's header ("" when none is)
-    image_id: str | None = None  # the image last written by this export vertex
-    images: dict[str, str] = field(default_factory=dict)  # reference named -> image id
+    named: list[str] = field(default_factory=list)  # references this export vertex tagged
     logs: list[str] = field(default_factory=list)
 
     @property
@@ -81,29 +79,28 @@ class BuildProgress:
             vertex.error = body.partition(":")[2].strip() or body
             vertex.finished = now
         else:
-            image = _IMAGE.search(body)
             naming = _NAMING.search(body)
-            if image and vertex.export_of is not None:
-                vertex.image_id = image.group(1)
-            elif naming and vertex.export_of is not None and vertex.image_id:
-                vertex.images[normalize_reference(naming.group(1))] = vertex.image_id
+            if naming and vertex.export_of is not None:
+                vertex.named.append(normalize_reference(naming.group(1)))
             log = _LOG.match(body)
             vertex.logs.append(log.group(1) if log else body)
 
     def steps(self) -> list[Vertex]:
         return [v for v in self.vertices.values() if v.is_step]
 
-    def exported(self) -> dict[str, tuple[str, float]]:
-        """Image reference -> (image id, time its export finished), for every image BuildKit wrote.
+    def exported(self) -> dict[str, float]:
+        """Image reference -> time its export finished, for every image BuildKit tagged in this run.
 
         One export vertex may write several targets' images (when all of them came from cache),
-        so images are matched by the name they were given, not by the vertex header.
+        and it prints the `writing image` and `naming to` lines of parallel exports in any order,
+        so the output says only which references were tagged: the caller asks the engine what
+        image each reference now names.
         """
         found = {}
         for v in self.vertices.values():
             if v.export_of is not None and v.finished is not None and not v.error and not v.canceled:
-                for reference, image_id in v.images.items():
-                    found[reference] = (image_id, v.finished)
+                for reference in v.named:
+                    found[reference] = v.finished
         return found
 
     def failed(self) -> list[Vertex]:

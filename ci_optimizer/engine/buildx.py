@@ -68,7 +68,8 @@ class BuildxBuilder:
             if _round:
                 log(f"ci-optimizer: building {', '.join(t.name for t in pending)} again (cancelled by a failure)")
             progress, returncode = self._bake(plan, pending, log)
-            resolved = resolve_round(pending, progress, returncode=returncode, started=0.0)
+            image_ids = self._image_ids(tuple(progress.exported()))
+            resolved = resolve_round(pending, progress, image_ids, returncode=returncode, started=0.0)
             outcomes.update({o.name: o for o in resolved})
             still = tuple(t for t in pending if t.name not in outcomes)
             if len(still) == len(pending):
@@ -77,6 +78,17 @@ class BuildxBuilder:
                 still = ()
             pending = still
         return tuple(outcomes[t.name] for t in plan.targets)
+
+    def _image_ids(self, references: tuple[str, ...]) -> dict[str, str]:
+        """What each freshly tagged reference names now, asked of the engine in one call."""
+        if not references:
+            return {}
+        try:
+            result = proc.run(["docker", "image", "inspect", "--format", "{{.Id}}", *references], env=self._env,
+                              timeout=120)
+        except CommandError as exc:
+            raise EngineError(f"cannot inspect the images BuildKit just tagged: {exc.message}") from None
+        return dict(zip(references, result.stdout.split(), strict=True))
 
     def _bake(self, plan: BuildPlan, targets: tuple[BuildTarget, ...], log: Log) -> tuple[BuildProgress, int]:
         progress = BuildProgress()
@@ -97,9 +109,16 @@ class BuildxBuilder:
 
 
 def resolve_round(
-    targets: tuple[BuildTarget, ...], progress: BuildProgress, *, returncode: int, started: float
+    targets: tuple[BuildTarget, ...],
+    progress: BuildProgress,
+    image_ids: Mapping[str, str],
+    *,
+    returncode: int,
+    started: float,
 ) -> list[BuildOutcome]:
     """Outcomes that one bake round settled: exported targets and targets a failed step belongs to.
+
+    `image_ids` maps each reference tagged in this round to the image it names.
 
     Targets that were merely cancelled are left out, to be built again. Pure.
     """
@@ -108,9 +127,10 @@ def resolve_round(
     outcomes = []
     for target in targets:
         cached, total = _step_counts(target, progress)
-        export = exported.get(normalize_reference(target.tag))
-        if export is not None:
-            image_id, finished = export
+        reference = normalize_reference(target.tag)
+        finished = exported.get(reference)
+        image_id = image_ids.get(reference)
+        if finished is not None and image_id is not None:
             outcomes.append(
                 BuildOutcome(
                     name=target.name, ok=True, image_id=image_id, seconds=round(finished - started, 3),

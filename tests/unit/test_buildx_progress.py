@@ -31,7 +31,9 @@ FAIL_TARGETS = (
 
 def test_a_failing_tester_fails_itself_and_leaves_the_cancelled_target_for_another_round() -> None:
     progress = feed("bake-tester-fails.txt")
-    outcomes = resolve_round(FAIL_TARGETS, progress, returncode=1, started=0.0)
+    image_ids = {"cio/fail:builder": "sha256:8ae120d7669eae6b83f85ac9d18b2976049fdc75236cd70c5ebc5a353f46ed19"}
+    assert set(progress.exported()) == set(image_ids)
+    outcomes = resolve_round(FAIL_TARGETS, progress, image_ids, returncode=1, started=0.0)
     assert outcomes == [
         BuildOutcome(
             name="builder",
@@ -65,22 +67,42 @@ def test_a_fully_cached_run_exports_every_target_from_one_vertex() -> None:
         "ci-optimizer/app-4292315b:production",
         "ci-optimizer/app-4292315b:tester",
     ]
-    assert len({image for image, _ in exported.values()}) == 3
+    assert set(exported.values()) == {92.0}  # "#24 DONE" (line 93), once for all three
     targets = (
         target("builder", "ci-optimizer/app-4292315b:builder", {"builder"}),
         target("tester", "ci-optimizer/app-4292315b:tester", {"builder", "tester"}),
         target("production", "ci-optimizer/app-4292315b:production", {"builder", "production"}),
     )
-    outcomes = resolve_round(targets, progress, returncode=0, started=0.0)
-    assert [(o.name, o.ok, o.cached_steps, o.total_steps) for o in outcomes] == [
-        ("builder", True, 4, 4),
-        ("tester", True, 6, 6),
-        ("production", True, 5, 5),
+    image_ids = {t.tag: "sha256:" + str(n) * 64 for n, t in enumerate(targets)}
+    outcomes = resolve_round(targets, progress, image_ids, returncode=0, started=0.0)
+    assert [(o.name, o.ok, o.image_id, o.cached_steps, o.total_steps) for o in outcomes] == [
+        ("builder", True, "sha256:" + "0" * 64, 4, 4),
+        ("tester", True, "sha256:" + "1" * 64, 6, 6),
+        ("production", True, "sha256:" + "2" * 64, 5, 5),
     ]
 
 
+def test_parallel_exports_print_writes_and_names_in_any_order_so_names_alone_are_trusted() -> None:
+    progress = BuildProgress()
+    for n, line in enumerate([
+        "#9 [production] exporting to image",
+        "#9 writing image sha256:" + "1" * 64 + " done",
+        "#9 writing image sha256:" + "2" * 64 + " done",
+        "#9 naming to docker.io/p/r:production done",
+        "#9 naming to docker.io/p/r:builder done",
+        "#9 DONE 0.1s",
+    ]):
+        progress.feed(line, float(n))
+    assert progress.exported() == {"p/r:production": 5.0, "p/r:builder": 5.0}
+    targets = (target("builder", "p/r:builder", {"builder"}), target("production", "p/r:production", {"production"}))
+    outcomes = resolve_round(targets, progress, {"p/r:builder": "sha256:b", "p/r:production": "sha256:p"},
+                             returncode=0, started=0.0)
+    assert [(o.name, o.image_id) for o in outcomes] == [("builder", "sha256:b"), ("production", "sha256:p")]
+
+
 def test_a_successful_run_without_an_image_for_a_target_is_a_failure_not_a_silent_pass() -> None:
-    outcomes = resolve_round((target("ghost", "x/y:ghost", {"ghost"}),), BuildProgress(), returncode=0, started=0.0)
+    outcomes = resolve_round((target("ghost", "x/y:ghost", {"ghost"}),), BuildProgress(), {}, returncode=0,
+                             started=0.0)
     assert outcomes == [BuildOutcome(name="ghost", ok=False, error="BuildKit reported no image for it")]
 
 
@@ -97,7 +119,7 @@ def test_vertex_headers_name_bake_target_stage_and_step() -> None:
     assert (vertex.bake_target, vertex.stage, vertex.step, vertex.logs) == ("production", "builder", "2/5",
                                                                              ["cc -o app main.c"])
     assert (vertex.started, vertex.finished, vertex.cached) == (1.0, 2.0, False)
-    assert progress.exported() == {"app:builder": ("sha256:" + "a" * 64, 2.2)}
+    assert progress.exported() == {"app:builder": 2.2}
 
 
 def test_normalize_reference() -> None:
@@ -150,7 +172,8 @@ def test_a_single_target_bake_prints_unprefixed_steps_and_export() -> None:
     assert (progress.vertices[6].stage, progress.vertices[6].step, progress.vertices[6].bake_target) == (
         "builder", "2/2", None,
     )
-    assert progress.exported() == {"ci-optimizer/p-d52008cf:production": ("sha256:" + "9" * 64, 8.0)}
+    assert progress.exported() == {"ci-optimizer/p-d52008cf:production": 8.0}
     production = target("production", "ci-optimizer/p-d52008cf:production", {"builder", "production"})
-    (outcome,) = resolve_round((production,), progress, returncode=0, started=0.0)
+    (outcome,) = resolve_round((production,), progress, {"ci-optimizer/p-d52008cf:production": "sha256:x"},
+                               returncode=0, started=0.0)
     assert (outcome.ok, outcome.cached_steps, outcome.total_steps, outcome.seconds) == (True, 1, 2, 8.0)
