@@ -35,15 +35,32 @@ def history_keyword(created_by: str) -> str | None:
 
 
 def clean_created_by(created_by: str) -> str:
-    """The command as a reader wants it: no `# buildkit` suffix, no `|2 A=b` ARG prefix, no `/bin/sh -c`."""
+    """The command as a reader wants it: no `# buildkit` suffix, no `|2 A=b` ARG prefix, no `/bin/sh -c`.
+
+    The ARG prefix also keeps build-arg values out of reports (they may be secrets).
+    """
     text = created_by.strip().removesuffix("# buildkit").strip()
+    if text.startswith("/bin/sh -c #(nop)"):
+        return text[len("/bin/sh -c #(nop)") :].strip()
     if text.startswith("RUN "):
-        text = "RUN " + _ARGS_PREFIX.sub("", text[4:]).removeprefix("/bin/sh -c ")
-    elif text.startswith("/bin/sh -c #(nop)"):
-        text = text[len("/bin/sh -c #(nop)") :].strip()
-    elif text.startswith(("/bin/sh -c ", "|")):
-        text = "RUN " + _ARGS_PREFIX.sub("", text).removeprefix("/bin/sh -c ")
+        return "RUN " + _command(text[4:])
+    if text.startswith(("/bin/sh -c ", "|")):
+        return "RUN " + _command(text)
     return text
+
+
+def _command(text: str) -> str:
+    """Strip `|N K=V ...` (values may contain spaces) and the shell wrapper from a RUN's history."""
+    if text.startswith("|"):
+        shell = text.find("/bin/sh -c ")
+        exec_form = text.find(" [")
+        if shell >= 0 and (exec_form < 0 or shell < exec_form):
+            text = text[shell:]
+        elif exec_form >= 0:
+            text = text[exec_form + 1 :]
+        else:
+            text = _ARGS_PREFIX.sub("", text)
+    return text.removeprefix("/bin/sh -c ")
 
 
 def attribute_layers(history: Sequence[Mapping[str, Any]], instructions: Sequence[Instruction]) -> tuple[Layer, ...]:

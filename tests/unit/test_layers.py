@@ -90,3 +90,6 @@ def test_history_keyword_and_cleaning() -> None:
     assert clean_created_by("RUN |2 A=1 B= /bin/sh -c make all # buildkit") == "RUN make all"
     assert clean_created_by("|1 X=y /bin/sh -c make") == "RUN make"
     assert clean_created_by('RUN ["/bin/app", "--build"] # buildkit') == 'RUN ["/bin/app", "--build"]'
+    assert clean_created_by("RUN |2 X=1 Y=two words /bin/sh -c make # buildkit") == "RUN make"
+    assert clean_created_by('RUN |1 TOKEN=s3cr3t ["/bin/app", "--x"] # buildkit') == 'RUN ["/bin/app", "--x"]'
+    assert clean_created_by("/bin/sh -c #(nop)  ENV A=1") == "ENV A=1"
