@@ -28,7 +28,7 @@ OPAQUE = ord("q")  # the directory's contents from the layers below are deleted
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: metas are crc32 fingerprints
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,7 +40,7 @@ class LayerSummary:
     kinds: bytes
     sizes: array[int]  # file bytes (0 for all but regular files)
     mtimes: array[int]
-    metas: array[int]  # mode and owner packed: tells a chmod/chown copy-up from new content
+    metas: array[int]  # a fingerprint of mode and owner: tells a chmod/chown copy-up from new content
 
     @property
     def file_bytes(self) -> int:
@@ -65,10 +65,6 @@ def _whiteout(path: str) -> tuple[int, str] | None:
     if base.startswith(WHITEOUT_PREFIX):
         return WHITEOUT, parent + "/" + base[len(WHITEOUT_PREFIX) :]
     return None
-
-
-def pack_meta(mode: int, uid: int, gid: int) -> int:
-    return (mode & 0o7777) | (uid & 0xFFFFFF) << 12 | (gid & 0xFFFFFF) << 36
 
 
 def summarize(
@@ -109,7 +105,7 @@ def summarize(
         kinds.append(code)
         sizes.append(size)
         mtimes.append(entry.mtime)
-        metas.append(pack_meta(entry.mode, entry.uid, entry.gid))
+        metas.append(entry.meta)
     return LayerSummary(
         diff_id="",
         tar_bytes=0,  # the caller knows the length once the member is consumed
