@@ -27,8 +27,7 @@ DECIMATE = 32
 INCOMPRESSIBLE = 0.98  # deflate cannot shrink such a region: its samples need not be long
 TEXT = bytes(range(32, 127)) + b"\t\n\r"
 MIN_FIT = 8  # samples needed before the block profiles are used
-LAG = 8  # samples still in the workers' hands when a decision is made (>= the throttle's queue)
-PREDICTIVE = 0.95  # R² of the profile regression above which dense sampling may thin out
+LAG = 8  # a big file's samples still in the workers' hands when its sparseness is re-checked
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +75,7 @@ class Throttle:
 
     def __init__(self, pool: Executor, *, pending: int) -> None:
         self.pool = pool
+        self.pending = pending
         self._slots = threading.BoundedSemaphore(pending)
 
     def submit(self, job: Callable[[], int]) -> Future[int]:
@@ -178,19 +178,19 @@ class LayerCompressor:
             self._aim(start, dense, plan.block)
 
     def _dense_stride(self) -> int:
-        """Twice as sparse once the block profiles are seen to predict the samples (R² >= 0.95 on
-        the completed ones): small files that are either random or text, as the bench's are."""
+        """Sparser where the block profiles are seen to predict the samples (the regression's R² on
+        the settled ones, at least 0.99): small files that are either random or text, as the bench's are, need a
+        quarter of the samples for the same accuracy."""
         plan = self._plan
         done = len(self._samples)
-        if done < 4 * MIN_FIT or done % MIN_FIT:  # decide every few samples, on what has completed
+        if done < 2 * MIN_FIT or done % (MIN_FIT // 2):  # decide every few samples
             return self._stride
-        settled = done - LAG  # all but the newest: done by now, so this rarely waits and never varies
+        settled = done - self._throttle.pending  # all but those still queued: no waiting, never varies
         ratios = [future.result() / raw for _, raw, future in self._samples[:settled]]
         features = self._sample_features[:settled]
-        model = _fit(features, ratios) if len(ratios) >= 3 * MIN_FIT else None
-        self._stride = plan.dense_stride
-        if model is not None and _r_squared(model, features, ratios) >= PREDICTIVE:
-            self._stride = 2 * plan.dense_stride
+        model = _fit(features, ratios) if len(ratios) >= MIN_FIT + 4 else None
+        r_squared = _r_squared(model, features, ratios) if model is not None else 0.0
+        self._stride = plan.dense_stride * (4 if r_squared >= 0.99 else 1)
         return self._stride
 
     def profile(self, chunk: bytes, lo: int, hi: int, offset: int) -> None:
