@@ -87,7 +87,7 @@ class ImageAnalysis:
     top_wasted: tuple[WastedPath, ...] = ()
     largest_files: tuple[PathSize, ...] = ()
     largest_dirs: tuple[PathSize, ...] = ()
-    cached_layers: int = 0  # layers whose summary came from the layer cache
+    cached_layers: int = 0  # layers not read from this image's export: in the layer cache, or read with the base
 
     @property
     def own_wasted_percent(self) -> float:
