@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -14,11 +14,13 @@ from ci_optimizer import __version__, baseline, config_cli, report_json
 from ci_optimizer.budgets import apply_budgets
 from ci_optimizer.config import load_config
 from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError
+from ci_optimizer.examine import ExamineOptions, examine
 from ci_optimizer.github.commands import add_comment_parser
 from ci_optimizer.pipeline import Planned, RunOptions, prepare, run_pipeline
 from ci_optimizer.render_terminal import render_terminal
 from ci_optimizer.report import Report
 from ci_optimizer.runs import Flags, runs_for
+from ci_optimizer.sarif import write_sarif
 from ci_optimizer.sections import combine
 
 
@@ -53,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="compare with a report saved by --write-baseline (with --base-ref: used when readable, "
                           "else REF is built)")
     run.add_argument("--write-baseline", type=Path, metavar="PATH", help="save this report as a later run's baseline")
+    run.add_argument("--analyze", default="production", metavar="WHICH",
+                     help="deep layer analysis (wasted bytes, gzip size): production (default), all, none, or "
+                          "target names separated by commas")
+    run.add_argument("--sarif", type=Path, metavar="PATH", help="write the checklist's findings as SARIF 2.1.0")
+    run.add_argument("--smoke", action="store_true",
+                     help="run production with --read-only --network none for a few seconds (read-only-smoke check)")
+    run.add_argument("--no-hadolint", action="store_true", help="do not fold hadolint's findings into the checks")
     run.set_defaults(handler=cmd_run)
     config_cli.add_commands(sub)
     add_comment_parser(sub)
@@ -81,12 +90,17 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ci_optimizer.wiring import engine_adapters, environment  # noqa: PLC0415 - keep `--help` free of docker imports
+    from ci_optimizer.wiring import (  # noqa: PLC0415 - keep `--help` free of docker imports
+        engine_adapters,
+        environment,
+        layer_cache_dir,
+    )
 
     def log(line: str) -> None:
         if not args.quiet:
             print(line, file=err, flush=True)
 
+    env = environment()
     config = load_config(args.config, root=Path())
     runs = runs_for(config, run_flags(args), run_options(args))
     planned = [prepare(options) for options in runs]  # Dockerfile and target errors come before any engine I/O
@@ -113,11 +127,22 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report = run_head()
     if saved is not None:
         report = baseline.compare_with_saved(report, saved, args.baseline)
+    report = examine(report, list(zip(runs, planned, strict=True)), client=images.client,
+                     options=examine_options(args, env, layer_cache_dir(env)), settings=config.checks, log=log)
     report = apply_budgets(report, config)
     if args.write_baseline:
         baseline.write_baseline(report, args.write_baseline)
+    if args.sarif is not None:
+        write_sarif(args.sarif, report.checks, root=Path.cwd())
     write_outputs(report, args, out)
     return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def examine_options(args: argparse.Namespace, env: Mapping[str, str], cache_dir: Path | None) -> ExamineOptions:
+    return ExamineOptions(
+        analyze=args.analyze, cache_dir=cache_dir, smoke=args.smoke, hadolint=not args.no_hadolint,
+        path_env=env.get("PATH"),
+    )
 
 
 def run_flags(args: argparse.Namespace) -> Flags:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ci_optimizer.report import Report, TargetResult
+from ci_optimizer.report import ImageAnalysis, Report, TargetResult
 from ci_optimizer.sizes import format_delta, format_percent, format_size
 
 HEAVIEST = 5
@@ -40,6 +40,9 @@ def render_terminal(report: Report) -> str:
             for layer in heaviest:
                 where = f"line {layer.line}" if layer.line else "base image"
                 out.append(f"  {format_size(layer.size_bytes):>9}  {where:<10}  {_clip(layer.created_by, 90)}")
+    for target in report.targets:
+        if target.analysis is not None:
+            out += ["", *_analysis(target.name, target.analysis)]
     if report.budgets:
         out += ["", "Budgets:"]
         for b in report.budgets:
@@ -55,6 +58,20 @@ def render_terminal(report: Report) -> str:
         out.append(f"warning: {warning}")
     out += ["", f"Result: {'PASSED' if report.passed else 'FAILED'}{_why(report)}"]
     return "\n".join(out) + "\n"
+
+
+def _analysis(name: str, a: ImageAnalysis) -> list[str]:
+    how = "exact" if a.compressed_exact else "estimated"
+    lines = [
+        f"Layer analysis of {name}: {a.files} files, {format_size(a.visible_bytes)} visible, "
+        f"{format_size(a.wasted_bytes)} wasted (efficiency {100 * a.efficiency:.1f} %), "
+        f"own layers waste {format_size(a.own_wasted_bytes)} ({a.own_wasted_percent:.1f} % of their bytes); "
+        f"gzip {format_size(a.compressed_bytes)} ({how})",
+    ]
+    for w in a.top_wasted[:HEAVIEST]:
+        origin = " (base image)" if w.from_base else ""
+        lines.append(f"  {format_size(w.size_bytes):>9}  {w.reason:<11}  layer {w.layer}{origin}  {_clip(w.path, 70)}")
+    return lines
 
 
 def _table(targets: Sequence[TargetResult]) -> list[str]:

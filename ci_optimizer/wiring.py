@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ci_optimizer.engine import client as engine_client
@@ -18,6 +19,17 @@ from ci_optimizer.stages import Instruction
 
 def environment() -> Mapping[str, str]:
     return dict(os.environ)
+
+
+def layer_cache_dir(env: Mapping[str, str]) -> Path | None:
+    """Where layer summaries are kept between runs: CI_OPTIMIZER_CACHE, else the XDG cache; "off" disables."""
+    explicit = env.get("CI_OPTIMIZER_CACHE")
+    if explicit == "off":
+        return None
+    if explicit:
+        return Path(explicit) / "layers"
+    root = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    return Path(root) / "ci-optimizer" / "layers"
 
 
 @dataclass(frozen=True)

@@ -188,3 +188,39 @@ def test_without_the_docker_cli_the_classic_builder_takes_over(
     assert result.code == 0, result.stdout + result.stderr
     assert json.loads((tmp_path / "r.json").read_text())["builder_backend"] == "classic"
     assert "warning: docker buildx is not installed" in result.stdout
+
+
+def test_run_analyses_production_checks_it_and_writes_sarif(run_cli: Any, tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", (
+        "ARG BASE_IMAGE=alpine:3.20\n"
+        "FROM ${BASE_IMAGE} AS builder\nRUN echo built > /b\n"
+        "FROM ${BASE_IMAGE} AS production\nCOPY --from=builder /b /b\n"
+        f"RUN head -c 300000 /dev/urandom > /tmp/download-{uuid.uuid4().hex[:6]}.tar\n"
+        "RUN rm -f /tmp/download-*.tar\n"
+    ))
+    result = run_cli("--context", str(project), "--json", str(tmp_path / "r.json"), "--sarif",
+                     str(tmp_path / "checks.sarif"), "--quiet")
+    assert result.code == 0, result.stdout + result.stderr
+    document = json.loads((tmp_path / "r.json").read_text())
+    builder, production = document["targets"]
+    assert builder["analysis"] is None  # --analyze defaults to production only
+    assert production["analysis"]["wasted_bytes"] == 300000
+    assert production["analysis"]["own_wasted_bytes"] == 300000
+    assert production["compressed_bytes"] == production["analysis"]["compressed_bytes"] > 0
+    ids = {c["id"] for c in document["checks"]}
+    assert {"non-root-user", "healthcheck", "dockerignore"} <= ids
+    root_user = next(c for c in document["checks"] if c["id"] == "non-root-user")
+    assert (root_user["passed"], root_user["line"]) == (False, 4)
+    sarif = json.loads((tmp_path / "checks.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    rule_ids = {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    assert "non-root-user" in rule_ids
+    assert "Layer analysis of production" in result.stdout
+
+
+def test_analyze_names_an_unknown_target(run_cli: Any) -> None:
+    result = run_cli("--file", str(EXAMPLE / "Dockerfile"), "--context", str(EXAMPLE), "--analyze", "prod", "-q")
+    assert result.code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "ci-optimizer: error: --analyze: no target named 'prod' (targets: builder, production, tester)"
+    )
