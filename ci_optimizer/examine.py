@@ -12,10 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ci_optimizer.analyze.cache import LayerCache
+from ci_optimizer.analyze.evidence import final_files, layer_files
 from ci_optimizer.analyze.image import with_analysis
 from ci_optimizer.checks import CheckSettings, run_checks
+from ci_optimizer.checks.model import LayerFiles
 from ci_optimizer.engine.checklist import gather_inputs
-from ci_optimizer.engine.save import analyze_target, base_layer_count
+from ci_optimizer.engine.save import analyze_target, base_layer_count, diff_ids
 from ci_optimizer.errors import CiOptimizerError, UsageError
 from ci_optimizer.pipeline import Planned, RunOptions
 from ci_optimizer.report import CheckResult, Report, TargetResult
@@ -71,13 +74,36 @@ def examine(
         production = next(
             (t for t in report.targets if t.role == "production" and t.dockerfile == str(run.dockerfile)), None
         )
+        files, layers = _file_evidence(production, client=client, cache_dir=options.cache_dir)
         inputs = gather_inputs(
             model=planned.model, roles=planned.roles, production=production, dockerfile=run.dockerfile,
             context=run.context, build_args=run.build_args, client=client, path_env=options.path_env,
             hadolint=options.hadolint, smoke=options.smoke, smoke_seconds=options.smoke_seconds,
+            final_files=files, layer_files=layers,
         )
         checks += run_checks(inputs, settings)
     return replace(report, checks=(*report.checks, *checks))
+
+
+def _file_evidence(
+    production: TargetResult | None, *, client: Any, cache_dir: Path | None
+) -> tuple[dict[str, int] | None, tuple[LayerFiles, ...] | None]:
+    """The production image's files, from the layer summaries its analysis left in the cache.
+
+    None when production was not analysed (`--analyze none`) or there is no cache: the checks
+    then judge from the Dockerfile and say so.
+    """
+    if production is None or production.analysis is None or production.tag is None or cache_dir is None:
+        return None, None
+    cache = LayerCache(cache_dir)
+    try:
+        summaries = [cache.get(diff_id) for diff_id in diff_ids(client, production.tag)]
+    except CiOptimizerError:
+        return None, None
+    found = [s for s in summaries if s is not None]
+    if len(found) != len(summaries):
+        return None, None
+    return final_files(found), layer_files(found, production.layer_details, production.analysis.base_layers)
 
 
 def _analyze(

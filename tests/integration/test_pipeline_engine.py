@@ -224,3 +224,19 @@ def test_analyze_names_an_unknown_target(run_cli: Any) -> None:
     assert result.stderr.strip().splitlines()[-1] == (
         "ci-optimizer: error: --analyze: no target named 'prod' (targets: builder, production, tester)"
     )
+
+
+def test_a_key_file_deleted_in_a_later_layer_still_fails_the_run(run_cli: Any, tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", (
+        "ARG BASE_IMAGE=alpine:3.20\n"
+        "FROM ${BASE_IMAGE} AS production\n"
+        "COPY id_rsa /root/.ssh/id_rsa\n"
+        "RUN rm /root/.ssh/id_rsa\n"
+    ), {"id_rsa": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{uuid.uuid4().hex}\n", ".dockerignore": ".git\n"})
+    result = run_cli("--context", str(project), "--json", str(tmp_path / "r.json"), "--quiet")
+    assert result.code == 1, result.stdout
+    document = json.loads((tmp_path / "r.json").read_text())
+    key = next(c for c in document["checks"] if c["id"] == "no-key-files")
+    assert (key["passed"], key["severity"], key["line"]) == (False, "error", 3)
+    assert "/root/.ssh/id_rsa" in key["message"]
+    assert result.stdout.rstrip().endswith("Result: FAILED (1 check(s) failed)")
