@@ -152,9 +152,11 @@ def analyze_target(
             throttle = Throttle(pool, pending=4 * workers)
             prefetch = _prefetch_base(client, base_image, expected, layers, throttle=throttle) if base_image else None
             chunks = stream_save(client, image_ref)
-            first = next(chunks, None)  # the engine has exported the image: the stream begins
-            if prefetch is not None:
-                prefetch.join()
+            try:
+                first = next(chunks, None)  # the engine has exported the image: the stream begins
+            finally:
+                if prefetch is not None:  # also on failure: it must not outlive the pool it feeds
+                    prefetch.join()
             cached = sum(1 for d in expected if layers.has(d))
             if first is not None:
                 stream = itertools.chain([first], chunks)

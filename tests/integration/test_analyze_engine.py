@@ -7,9 +7,11 @@ import io
 import json
 import subprocess
 import tarfile
+import threading
 from pathlib import Path
 from typing import Any
 
+import docker.errors
 import pytest
 
 from ci_optimizer.analyze.compress import gzip_size
@@ -112,6 +114,25 @@ def test_layers_shared_with_the_base_are_read_once(image: str, docker_client: An
     fresh = analyze_target(image, client=docker_client, cache_dir=None, base_layer_count=1, base_image=busybox)
     assert _figures(shared) == _figures(fresh)
     assert fresh.cached_layers == 1  # the base image was read beside the target, while the engine exported it
+
+
+def test_a_failed_export_is_one_engine_error_and_leaves_no_thread_behind(
+    image: str, docker_client: Any, busybox: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = docker_client.api.get_image
+    thread_errors: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+
+    def get_image(ref: str, chunk_size: int) -> Any:
+        if ref == image:
+            raise docker.errors.APIError("export refused")
+        return real(ref, chunk_size=chunk_size)  # the base, read beside the target, still works
+
+    monkeypatch.setattr(docker_client.api, "get_image", get_image)
+    with pytest.raises(EngineError, match=f"cannot export image {image} \\(docker save\\): export refused"):
+        analyze_target(image, client=docker_client, cache_dir=None, base_layer_count=1, base_image=busybox)
+    assert thread_errors == []
+    assert not [t for t in threading.enumerate() if t.name == "analyze-base"]
 
 
 def test_base_layer_count_and_errors(image: str, docker_client: Any, busybox: str) -> None:
