@@ -17,10 +17,11 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ci_optimizer.analyze.layers import DIR, FILE, OPAQUE, WHITEOUT, LayerSummary
+from ci_optimizer.analyze.layers import DIR, FILE, HARD, LINK, OPAQUE, WHITEOUT, LayerSummary
 from ci_optimizer.report import ImageAnalysis, LayerAnalysis, PathSize, TargetResult, WastedPath
 
 TOP = 10
+_SHIPPED = frozenset({FILE, LINK, HARD})
 _SHIFT = 32  # a stack entry is (layer index << 32) | entry index, one int per path
 
 
@@ -205,6 +206,22 @@ def analyze_layers(layers: Sequence[LayerSummary], *, base_layers: int, cached_l
         largest_dirs=_largest_dirs(dir_bytes),
         cached_layers=cached_layers,
     )
+
+
+def visible_files(layers: Sequence[LayerSummary]) -> dict[str, int]:
+    """Every file and link of the final image with its bytes (links: 0), stacked by the same rules
+    as analyze_layers (whiteouts, opaque directories, a file hiding a directory), in O(paths)."""
+    stack = _Stack(layers, 0)
+    for number in range(len(layers)):
+        stack.apply(number)
+    visible: dict[str, int] = {}
+    for path, ref in stack.current.items():
+        layer = layers[ref >> _SHIFT]
+        index = ref & 0xFFFFFFFF
+        kind = layer.kinds[index]
+        if kind in _SHIPPED:
+            visible[path] = layer.sizes[index] if kind == FILE else 0
+    return visible
 
 
 def _top_wasted(wasted: dict[tuple[str, int], list[int]], base_layers: int) -> tuple[WastedPath, ...]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ci_optimizer.analyze.bytestream import ByteStream
-from ci_optimizer.analyze.image import analyze_layers, with_analysis
+from ci_optimizer.analyze.image import analyze_layers, visible_files, with_analysis
 from ci_optimizer.analyze.layers import LayerSummary, summarize
 from ci_optimizer.report import PathSize, TargetResult, WastedPath
 from tests.unit.analyze_support import MTIME, directory, file, layer, opaque, symlink, whiteout
@@ -96,3 +96,8 @@ def test_with_analysis_fills_the_registry_size() -> None:
     target = TargetResult(name="production", dockerfile="Dockerfile", role="production", stage_line=1, status="built")
     folded = with_analysis(target, analysis)
     assert (folded.analysis, folded.compressed_bytes, folded.compressed_exact) == (analysis, 0, False)
+
+
+def test_visible_files_are_what_the_stack_leaves() -> None:
+    summaries = [_summary(t, n) for n, t in enumerate(LAYERS)]
+    assert visible_files(summaries) == {"/etc/passwd": 120, "/bin/sh": 0, "/app/new": 10}
