@@ -85,6 +85,13 @@ def examine(
     return replace(report, checks=(*report.checks, *checks))
 
 
+def _base_layers_from_history(target: TargetResult) -> int:
+    """When the engine lacks the base image: its layers as the history attributes them, if it lines up."""
+    if len(target.layer_details) != target.layers:
+        return 0
+    return sum(1 for layer in target.layer_details if layer.from_base)
+
+
 def _file_evidence(
     production: TargetResult | None, *, client: Any, cache_dir: Path | None
 ) -> tuple[dict[str, int] | None, tuple[LayerFiles, ...] | None]:
@@ -114,7 +121,8 @@ def _analyze(
         base_layers = base_layer_count(client, tag, base)
         log(f"ci-optimizer: analysing the layers of {target.name}")
         analysis = analyze_target(
-            tag, client=client, cache_dir=options.cache_dir, base_layer_count=base_layers or 0,
+            tag, client=client, cache_dir=options.cache_dir,
+            base_layer_count=base_layers if base_layers is not None else _base_layers_from_history(target),
             base_image=base if base_layers else None,
         )
     except CiOptimizerError as exc:
