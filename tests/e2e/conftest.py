@@ -18,8 +18,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import docker
-import docker.errors
 import pytest
 
 from ci_optimizer.github.runner import parse_output_file
@@ -39,19 +37,7 @@ from tests.fakes.github_api import FakeGitHub
 
 
 @pytest.fixture(scope="session")
-def docker_client() -> Any:
-    """The engine and local/busybox:1; when either is missing these tests fail, never skip."""
-    try:
-        client = docker.from_env(timeout=300)
-        client.ping()
-        client.images.get(BUSYBOX)
-    except docker.errors.DockerException as exc:
-        pytest.fail(f"the Docker engine and {BUSYBOX} are required ({exc}); run `bash scripts/provision.sh`")
-    return client
-
-
-@pytest.fixture(scope="session")
-def tag_prefix(docker_client: Any) -> Iterator[str]:
+def tag_prefix(docker_client: Any, busybox: str) -> Iterator[str]:
     """Every image these tests make is tagged under this prefix, and removed at the end."""
     prefix = f"cio-test-e2e-{uuid.uuid4().hex[:8]}"
     yield prefix

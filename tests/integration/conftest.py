@@ -1,4 +1,4 @@
-"""Fixtures for tests on the real Docker engine. A missing engine FAILS these tests: it never skips them."""
+"""Fixtures for the pipeline on the real engine (the engine itself: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -16,27 +16,6 @@ import docker.errors
 import pytest
 
 from ci_optimizer.cli import main
-
-BUSYBOX = "local/busybox:1"
-
-
-@pytest.fixture(scope="session")
-def docker_client() -> Any:
-    try:
-        client = docker.from_env(timeout=300)
-        client.ping()
-    except docker.errors.DockerException as exc:
-        pytest.fail(f"the Docker engine is required and not reachable ({exc}); run `bash scripts/provision.sh`")
-    return client
-
-
-@pytest.fixture(scope="session")
-def busybox(docker_client: Any) -> str:
-    try:
-        docker_client.images.get(BUSYBOX)
-    except docker.errors.ImageNotFound:
-        pytest.fail(f"{BUSYBOX} is missing; run `bash scripts/provision.sh` (it makes it from busybox-static)")
-    return BUSYBOX
 
 
 @pytest.fixture(scope="session")
