@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonschema
 import yaml
 
 from ci_optimizer.checks import CHECKS_CONFIG_SCHEMA, CheckSettings, parse_check_settings
 from ci_optimizer.errors import ConfigError
 from ci_optimizer.sizes import parse_percent, parse_size
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 CONFIG_NAMES = (".ci-optimizer.yml", ".ci-optimizer.yaml")
 Severity = Literal["error", "warning"]
@@ -142,6 +144,8 @@ def _load_yaml(text: str, source: str) -> Any:
 
 
 def _validate(document: Any, source: str) -> None:
+    import jsonschema  # noqa: PLC0415 - ~90 ms at start-up, paid only when there is a config file
+
     validator = jsonschema.Draft202012Validator(config_schema())
     # `checks:` has its own reader with its own messages (checks/settings.py); it runs after this.
     found = (e for e in validator.iter_errors(document) if list(e.absolute_path)[:1] != ["checks"])
@@ -166,7 +170,7 @@ _TYPE_NAMES = {
 }
 
 
-def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
+def _describe(error: ValidationError) -> tuple[str, str]:
     """The key path and a one-line message a user can act on, instead of jsonschema's wording."""
     parts = list(error.absolute_path)
     value: Any = error.instance

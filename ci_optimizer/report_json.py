@@ -8,8 +8,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
-
 from ci_optimizer.errors import ConfigError
 from ci_optimizer.report import (
     SCHEMA_VERSION,
@@ -63,6 +61,8 @@ def report_schema() -> dict[str, Any]:
 
 def validate(document: Any, *, source: str = "report") -> None:
     """Raise ConfigError naming the first offending key path."""
+    import jsonschema  # noqa: PLC0415 - ~90 ms at start-up, and only baselines are validated
+
     validator = jsonschema.Draft202012Validator(report_schema())
     error = next(iter(sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))), None)
     if error is not None:
