@@ -10,7 +10,7 @@ from typing import Any
 
 from ci_optimizer.engine import client as engine_client
 from ci_optimizer.engine import containers, inspect
-from ci_optimizer.engine.buildx import BuildxBuilder, buildx_version
+from ci_optimizer.engine.buildx import BuildxBuilder, buildx_available
 from ci_optimizer.engine.classic import ClassicBuilder
 from ci_optimizer.pipeline import Builder
 from ci_optimizer.report import ImageStats
@@ -49,7 +49,7 @@ def engine_adapters(env: Mapping[str, str]) -> tuple[Builder, DockerImages]:
     """BuildKit through `docker buildx` when present, else the classic builder through the SDK."""
     client = engine_client.connect(env)
     builder: Builder
-    if env.get("CI_OPTIMIZER_BUILDER", "auto") != "classic" and buildx_version(env):
+    if env.get("CI_OPTIMIZER_BUILDER", "auto") != "classic" and buildx_available(env):
         builder = BuildxBuilder(env={**env, "BUILDX_NO_DEFAULT_ATTESTATIONS": "1"})
     else:
         builder = ClassicBuilder(client)

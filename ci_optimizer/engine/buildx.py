@@ -8,6 +8,8 @@ that were cancelled (not failed) are baked again in a further round; the cache m
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -43,6 +45,25 @@ def bake_definition(plan: BuildPlan, targets: tuple[BuildTarget, ...]) -> dict[s
 
 def bake_argv(definition_file: Path) -> list[str]:
     return ["docker", "buildx", "bake", "--file", str(definition_file), "--progress", "plain", "--load"]
+
+
+# Where the docker CLI looks for plugins (docker/cli's defaultSystemPluginDirs and ~/.docker).
+PLUGIN_DIRS = (
+    "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins", "/usr/lib/docker/cli-plugins",
+    "/usr/libexec/docker/cli-plugins",
+)
+
+
+def buildx_available(env: Mapping[str, str]) -> bool:
+    """Is `docker buildx` there? File checks first (free); the CLI is asked only when they find nothing,
+    for set-ups that configure plugin directories of their own."""
+    if shutil.which("docker", path=env.get("PATH")) is None:
+        return False
+    config = env.get("DOCKER_CONFIG") or str(Path(env.get("HOME") or Path.home()) / ".docker")
+    for directory in (f"{config}/cli-plugins", *PLUGIN_DIRS):
+        if os.access(Path(directory) / "docker-buildx", os.X_OK):
+            return True
+    return buildx_version(env) is not None
 
 
 def buildx_version(env: Mapping[str, str] | None = None) -> str | None:

@@ -177,3 +177,16 @@ def test_a_single_target_bake_prints_unprefixed_steps_and_export() -> None:
     (outcome,) = resolve_round((production,), progress, {"ci-optimizer/p-d52008cf:production": "sha256:x"},
                                returncode=0, started=0.0)
     assert (outcome.ok, outcome.cached_steps, outcome.total_steps, outcome.seconds) == (True, 1, 2, 8.0)
+
+
+def test_buildx_is_found_by_its_plugin_file_and_not_without_the_docker_cli(tmp_path: Path) -> None:
+    from ci_optimizer.engine.buildx import buildx_available  # noqa: PLC0415
+
+    bin_dir, config = tmp_path / "bin", tmp_path / "docker-config"
+    (config / "cli-plugins").mkdir(parents=True)
+    bin_dir.mkdir()
+    for executable in (bin_dir / "docker", config / "cli-plugins" / "docker-buildx"):
+        executable.write_text("#!/bin/sh\n")
+        executable.chmod(0o755)
+    assert buildx_available({"PATH": str(bin_dir), "DOCKER_CONFIG": str(config)})
+    assert not buildx_available({"PATH": str(tmp_path / "empty"), "DOCKER_CONFIG": str(config)})
