@@ -34,9 +34,11 @@ lint: install
 	$(VENV)/bin/ruff check ci_optimizer tests bench entrypoint.py
 	$(VENV)/bin/mypy
 
-bench: install provision
-	$(PY) -m pip install --quiet '.[bench]'
+bench: install provision-all
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_compare.py
+	$(PY) bench/bench_analysis.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
