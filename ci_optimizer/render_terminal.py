@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ci_optimizer.report import ImageAnalysis, Report, TargetResult
+from ci_optimizer.report import BudgetResult, ImageAnalysis, Report, TargetResult
 from ci_optimizer.sizes import format_delta, format_percent, format_size
 
 HEAVIEST = 5
@@ -16,7 +16,11 @@ def render_terminal(report: Report) -> str:
     if report.build_seconds is not None:
         head += f" (built with {report.builder_backend} in {report.build_seconds:.1f} s)"
     out += [head, ""]
-    out += _table(report.targets)
+    out += _table(report.targets, report.budgets)
+    for target in report.targets:
+        grown = _grown(target)
+        if grown:
+            out += ["", *grown]
     if report.reduction:
         r = report.reduction
         out += ["", f"Reduction: {r.from_target} {format_size(r.from_bytes)} → {r.to_target} "
@@ -74,11 +78,13 @@ def _analysis(name: str, a: ImageAnalysis) -> list[str]:
     return lines
 
 
-def _table(targets: Sequence[TargetResult]) -> list[str]:
-    with_base = any(t.base_size_bytes is not None for t in targets)
+def _table(targets: Sequence[TargetResult], budgets: Sequence[BudgetResult]) -> list[str]:
+    with_base = any(t.base_status is not None or t.base_size_bytes is not None for t in targets)
     header = ["TARGET", "ROLE", "STATUS", "SIZE", "COMPRESSED", "LAYERS", "BUILD", "CACHED"]
     if with_base:
         header[4:4] = ["Δ BASE"]
+    if budgets:
+        header.append("BUDGET")
     rows = [header]
     for t in targets:
         row = [
@@ -93,6 +99,8 @@ def _table(targets: Sequence[TargetResult]) -> list[str]:
         ]
         if with_base:
             row[4:4] = [_delta(t)]
+        if budgets:
+            row.append(_budget_status([b for b in budgets if b.target == t.name]))
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
@@ -100,8 +108,31 @@ def _table(targets: Sequence[TargetResult]) -> list[str]:
 
 def _delta(t: TargetResult) -> str:
     if t.delta_bytes is None:
-        return "new" if t.base_size_bytes is None and t.status == "built" else "—"
-    return f"{format_delta(t.delta_bytes)} ({format_percent(t.delta_percent, signed=True)})"
+        if t.base_status == "failed":
+            return "base failed"
+        return "new" if t.base_status == "new" and t.status == "built" else "—"
+    marker = "▲ " if t.delta_bytes > 0 else "▼ " if t.delta_bytes < 0 else ""
+    return f"{marker}{format_delta(t.delta_bytes)} ({format_percent(t.delta_percent, signed=True)})"
+
+
+def _budget_status(budgets: Sequence[BudgetResult]) -> str:
+    if not budgets:
+        return "—"
+    failed = [b for b in budgets if not b.passed]
+    if not failed:
+        return f"ok ({len(budgets)})"
+    return ", ".join(f"{'FAIL' if b.severity == 'error' else 'warn'} {b.rule}" for b in failed)
+
+
+def _grown(t: TargetResult) -> list[str]:
+    """The layers that made the target grow against the base, largest first."""
+    grew = sorted((c for c in t.layer_changes if c.delta_bytes > 0), key=lambda c: c.delta_bytes, reverse=True)
+    lines = []
+    for change in grew[:HEAVIEST]:
+        where = f"line {change.line}" if change.line else "base image" if change.from_base else "—"
+        lines.append(f"  {format_delta(change.delta_bytes):>10}  {change.kind:<7}  {where:<10}  "
+                     f"{_clip(change.created_by, 80)}")
+    return [f"Layers that grew in {t.name}:", *lines] if lines else []
 
 
 def _why(report: Report) -> str:

@@ -158,3 +158,41 @@ def test_json_schema_rejects_a_wrong_document_with_its_key_path() -> None:
     with pytest.raises(ConfigError) as caught:
         report_json.validate(document, source="base.json")
     assert caught.value.one_line().startswith("base.json: targets.1.size_bytes: 'big' is not of type")
+
+
+def test_terminal_report_against_the_base_with_budgets_and_grown_layers() -> None:
+    from ci_optimizer.report import BudgetResult, LayerChange  # noqa: PLC0415
+
+    production = built(
+        "production", "production", 90_000_000, base_status="built", base_size_bytes=85_000_000,
+        delta_bytes=5_000_000, delta_percent=100 * 5 / 85,
+        layer_changes=(
+            LayerChange(kind="changed", created_by="COPY /out/ /app/", base_bytes=5_000_000, head_bytes=9_000_000,
+                        delta_bytes=4_000_000, line=9),
+            LayerChange(kind="new", created_by="RUN apt-get install -y curl", base_bytes=None, head_bytes=1_000_000,
+                        delta_bytes=1_000_000, line=11),
+            LayerChange(kind="gone", created_by="RUN rm -rf /tmp/x", base_bytes=10, head_bytes=None, delta_bytes=-10),
+        ),
+    )
+    builder = built("builder", "builder", 1_000_000_000, base_status="built", base_size_bytes=1_010_000_000,
+                    delta_bytes=-10_000_000, delta_percent=-100 / 101)
+    docs = built("docs", "stage", 5_000_000, base_status="new")
+    budgets = (
+        BudgetResult(target="production", rule="max_size", limit="85 MB", actual="90 MB", passed=False),
+        BudgetResult(target="production", rule="max_layers", limit="30", actual="3", passed=True),
+        BudgetResult(target="builder", rule="max_growth", limit="10 %", actual="−1.0 %", passed=True),
+    )
+    text = render_terminal(Report(dockerfile="Dockerfile", targets=(builder, docs, production), budgets=budgets))
+    assert text.splitlines()[2:6] == [
+        "TARGET      ROLE        STATUS  SIZE   Δ BASE             COMPRESSED  LAYERS  BUILD  CACHED  BUDGET",
+        "builder     builder     built   1 GB   ▼ -10 MB (−1.0 %)  —           3       1.2 s  1/4     ok (1)",
+        "docs        stage       built   5 MB   new                —           3       1.2 s  1/4     —",
+        "production  production  built   90 MB  ▲ +5 MB (+5.9 %)   —           3       1.2 s  1/4     FAIL max_size",
+    ]
+    assert (
+        "Layers that grew in production:\n"
+        "       +4 MB  changed  line 9      COPY /out/ /app/\n"
+        "       +1 MB  new      line 11     RUN apt-get install -y curl\n"
+    ) in text
+    assert "  FAIL  production: max_size 90 MB (limit 85 MB)" in text
+    assert text.endswith("Result: FAILED (1 budget(s) exceeded)\n")
