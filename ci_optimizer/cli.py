@@ -14,7 +14,7 @@ from ci_optimizer import __version__, baseline, config_cli, report_json
 from ci_optimizer.budgets import apply_budgets
 from ci_optimizer.config import load_config
 from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError
-from ci_optimizer.examine import ExamineOptions, examine
+from ci_optimizer.examine import ExamineOptions, check_analyze_spec, examine
 from ci_optimizer.github.commands import add_comment_parser
 from ci_optimizer.pipeline import Planned, RunOptions, prepare, run_pipeline
 from ci_optimizer.render_terminal import render_terminal
@@ -104,6 +104,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = load_config(args.config, root=Path())
     runs = runs_for(config, run_flags(args), run_options(args))
     planned = [prepare(options) for options in runs]  # Dockerfile and target errors come before any engine I/O
+    check_analyze_spec(args.analyze, planned)
     saved, fallback = baseline.read_saved(args.baseline, fallback=args.base_ref) if args.baseline else (None, ())
     base = baseline.locate(args.base_ref, cwd=Path(), log=log) if args.base_ref and saved is None else None
     builder, images = engine_adapters(environment())

@@ -36,6 +36,18 @@ class ExamineOptions:
     path_env: str | None = None  # where hadolint is looked for
 
 
+def check_analyze_spec(spec: str, planned: Sequence[Planned]) -> None:
+    """Reject unknown `--analyze` names before anything is built. Pure."""
+    words = [w.strip() for w in spec.split(",") if w.strip()]
+    if words in ([], ["none"], ["all"], ["production"]):
+        return
+    known = {t.name for p in planned for t in p.plan.targets}
+    qualified = {f"{p.model.path}:{t.name}" for p in planned for t in p.plan.targets}
+    unknown = [w for w in words if w not in known and w not in qualified]
+    if unknown:
+        raise UsageError(f"--analyze: no target named {unknown[0]!r} (targets: {', '.join(sorted(known))})")
+
+
 def analysis_targets(report: Report, spec: str) -> tuple[str, ...]:
     """Names of the targets `--analyze SPEC` selects, in report order. Pure."""
     words = [w.strip() for w in spec.split(",") if w.strip()]

@@ -80,3 +80,10 @@ def test_no_subcommand() -> None:
     code, _, err = run()
     assert code == 2
     assert "the following arguments are required: command" in err
+
+
+def test_unknown_analyze_target_is_rejected_before_any_build(project: Path) -> None:
+    assert_one_line_error(
+        run("run", "--context", str(project), "--analyze", "production,prod"),
+        "--analyze: no target named 'prod' (targets: builder, production, tester)",
+    )
