@@ -21,6 +21,7 @@ from ci_optimizer.errors import CiOptimizerError, ConfigError
 from ci_optimizer.pipeline import Log, RunOptions
 from ci_optimizer.report import SCHEMA_VERSION, Baseline, Report, TargetResult
 from ci_optimizer.sections import combine
+from ci_optimizer.textfile import read_text
 
 RunOne = Callable[[RunOptions], Report]  # the pipeline with its engine adapters bound
 
@@ -127,12 +128,9 @@ def read_saved(path: Path, *, fallback: str | None) -> tuple[Report | None, tupl
 
 
 def read_baseline(path: Path) -> Report:
+    text = read_text(path, what="baseline report", error=ConfigError)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("baseline report not found", location=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the baseline report: {exc}", location=str(path)) from None
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"not a JSON report: {exc.msg} at line {exc.lineno}", location=str(path)) from None
     version = document.get("schema_version") if isinstance(document, dict) else None

@@ -23,6 +23,7 @@ import yaml
 from ci_optimizer.checks import CHECKS_CONFIG_SCHEMA, CheckSettings, parse_check_settings
 from ci_optimizer.errors import ConfigError
 from ci_optimizer.sizes import parse_percent, parse_size
+from ci_optimizer.textfile import read_text
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -90,12 +91,7 @@ def load_config(path: Path | None, *, root: Path) -> Config:
         path = find_config(root)
         if path is None:
             return Config()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("config file not found", location=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the config file: {exc}", location=str(path)) from None
+    text = read_text(path, what="config file", error=ConfigError)
     return parse_config(text, source=str(path))
 
 

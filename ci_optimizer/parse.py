@@ -16,6 +16,7 @@ import dockerfile
 
 from ci_optimizer.errors import DockerfileError, dockerfile_location
 from ci_optimizer.stages import DockerfileModel, Instruction, Stage
+from ci_optimizer.textfile import read_text
 
 KEYWORDS = frozenset(
     {
@@ -32,13 +33,7 @@ _VAR = re.compile(
 
 
 def read_dockerfile(path: str | Path, build_args: Mapping[str, str] | None = None) -> DockerfileModel:
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DockerfileError("Dockerfile not found", location=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DockerfileError(f"cannot read the Dockerfile: {exc}", location=str(path)) from None
+    text = read_text(path, what="Dockerfile", error=DockerfileError)
     return parse_dockerfile(text, path=str(path), build_args=build_args)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ci_optimizer.errors import UsageError
+from ci_optimizer.textfile import read_text
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 
@@ -45,11 +45,10 @@ class WorkflowRun:
 def read_event(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
+    text = read_text(path, what="event payload", error=UsageError)
     try:
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError("event payload not found", location=path) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise UsageError(f"cannot read the event payload: {exc}", location=path) from None
     if not isinstance(payload, dict):
         raise UsageError("the event payload is not a JSON object", location=path)

@@ -23,6 +23,7 @@ from ci_optimizer.github.event import pull_request, read_event, workflow_run
 from ci_optimizer.github.runner import Console, append_summary, output_block, redact
 from ci_optimizer.github.settings import RunnerEnv, Secret, read_input, runner_env, sanitize_key
 from ci_optimizer.render_markdown import COMMENT_LIMIT, SUMMARY_LIMIT, MarkdownOptions, render_markdown, stable_digest
+from ci_optimizer.textfile import read_text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,11 +89,10 @@ def post_saved_report(env: Mapping[str, str], request: CommentRequest, *, out: T
 
 
 def _load(path: Path) -> Any:
+    text = read_text(path, what="report", error=UsageError)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError("report not found", location=str(path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
         raise UsageError(f"cannot read the report: {exc}", location=str(path)) from None
 
 
