@@ -103,14 +103,7 @@ def run_pipeline(
 
 def stage_chain(model: DockerfileModel, index: int) -> tuple[Instruction, ...]:
     """Instructions of a stage and of the stages it is `FROM`, oldest first: its image history."""
-    chain = []
-    stage = model.stages[index]
-    while True:
-        chain.append(stage)
-        if stage.parent is None:
-            break
-        stage = model.stages[stage.parent]
-    return tuple(ins for s in reversed(chain) for ins in s.instructions)
+    return tuple(ins for stage in model.chain(index) for ins in stage.instructions)
 
 
 def _target_result(

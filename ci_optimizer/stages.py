@@ -109,12 +109,16 @@ class DockerfileModel:
             todo.extend(stage.needs)
         return tuple(sorted(seen))
 
+    def chain(self, index: int) -> tuple[Stage, ...]:
+        """A stage and the stages it is `FROM`, oldest first: every stage whose layers its image holds."""
+        stages = [self.stages[index]]
+        while (parent := stages[-1].parent) is not None:
+            stages.append(self.stages[parent])
+        return tuple(reversed(stages))
+
     def root_base(self, index: int) -> str:
         """The external image a stage ultimately starts from (`scratch` included)."""
-        stage = self.stages[index]
-        while stage.parent is not None:
-            stage = self.stages[stage.parent]
-        return stage.base
+        return self.chain(index)[0].base
 
     def buildable(self, stage: Stage) -> bool:
         """BuildKit's --target takes names only; an unnamed stage builds only as the last one."""

@@ -132,10 +132,7 @@ class Finding:
 
 def stage_chain(model: DockerfileModel, stage: Stage) -> tuple[Stage, ...]:
     """A stage and the stages it is `FROM`, oldest first."""
-    stages = [stage]
-    while stages[-1].parent is not None:
-        stages.append(model.stages[stages[-1].parent])
-    return tuple(reversed(stages))
+    return model.chain(stage.index)
 
 
 def normalise_path(path: str) -> str:

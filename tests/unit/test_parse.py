@@ -77,6 +77,8 @@ def test_dependencies_follow_parents_and_copies_transitively() -> None:
     assert model.dependencies(2) == (0, 1, 2)
     assert model.dependencies(3) == (3,)
     assert model.root_base(1) == "a"
+    assert [s.name for s in model.chain(1)] == ["one", "two"]
+    assert [s.name for s in model.chain(3)] == ["four"]
 
 
 def test_heredocs_and_line_continuations_keep_their_lines() -> None:
