@@ -5,19 +5,16 @@ These are what `render_markdown` trims first when a body would pass GitHub's lim
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from ci_optimizer import markdown_text as md
+from ci_optimizer.layers import clean_created_by
 from ci_optimizer.report import ImageConfig, Layer, TargetResult, TesterResult
 from ci_optimizer.sizes import format_delta, format_size
 
 _NAME_LIMIT = 60
 _INSTRUCTION_LIMIT = 100
 
-# BuildKit records `RUN |2 A=1 B=2 /bin/sh -c cmd`: the build args come first, and their values
-# (sometimes a token someone passed as a build arg) must not end up in a PR comment.
-_BUILD_ARGS = re.compile(r"^RUN \|(\d+) ")
 _CHANGE = {"new": "🆕 new", "gone": "🗑️ gone", "changed": "changed"}
 
 
@@ -131,18 +128,6 @@ def _changes_table(t: TargetResult, limit: int) -> str:
     if len(t.layer_changes) > limit:
         rows.append(f"\n_… and {len(t.layer_changes) - limit} more changed layers in the JSON report._")
     return "\n".join(rows)
-
-
-def clean_created_by(created_by: str) -> str:
-    """`docker history` wording, minus the noise the builders add around the instruction."""
-    text = created_by.strip().removesuffix("# buildkit").strip()
-    text = text.replace("/bin/sh -c #(nop) ", "").strip()
-    args = _BUILD_ARGS.match(text)
-    if args:
-        words = text[args.end():].split(" ")
-        text = "RUN " + " ".join(words[int(args.group(1)):])
-    shell = "RUN /bin/sh -c "
-    return "RUN " + text[len(shell):] if text.startswith(shell) else text
 
 
 def _instruction_text(layer: Layer) -> str:

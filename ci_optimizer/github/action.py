@@ -27,7 +27,7 @@ from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
 from ci_optimizer.github.runner import ActionOutputs, Console, append_summary, redact, write_outputs
 from ci_optimizer.github.settings import ActionSettings, load_settings, read_input
-from ci_optimizer.markdown_details import clean_created_by
+from ci_optimizer.layers import clean_created_by
 from ci_optimizer.render_markdown import (
     COMMENT_LIMIT,
     SUMMARY_LIMIT,

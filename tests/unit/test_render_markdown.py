@@ -270,6 +270,13 @@ def test_build_arg_values_recorded_in_history_never_reach_the_markdown() -> None
     assert "| 7 B | `RUN npm ci` | `Dockerfile:3` |" in text
 
 
+def test_a_build_arg_value_with_spaces_does_not_leak_into_the_instruction() -> None:
+    layer = Layer(size_bytes=7, created_by="RUN |2 NOTE=two words V=1 /bin/sh -c make # buildkit", line=3)
+    text = render_markdown(Report(dockerfile="Dockerfile", targets=(replace(target("app"), layer_details=(layer,)),)))
+    assert "words" not in text
+    assert "| 7 B | `RUN make` | `Dockerfile:3` |" in text
+
+
 def test_layer_changes_say_which_line_made_the_image_grow() -> None:
     report = Report(dockerfile="Dockerfile", targets=(replace(target("app"), layer_changes=(
         LayerChange(kind="changed", created_by="RUN make", base_bytes=1_000_000, head_bytes=4_000_000,
