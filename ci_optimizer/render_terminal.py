@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ci_optimizer.report import BudgetResult, ImageAnalysis, Report, TargetResult
+from ci_optimizer.sections import reductions, testers
 from ci_optimizer.sizes import format_delta, format_percent, format_size
 
 HEAVIEST = 5
@@ -21,20 +22,18 @@ def render_terminal(report: Report) -> str:
         grown = _grown(target)
         if grown:
             out += ["", *grown]
-    if report.reduction:
-        r = report.reduction
+    for r in reductions(report):  # one per Dockerfile when a run has several
         out += ["", f"Reduction: {r.from_target} {format_size(r.from_bytes)} → {r.to_target} "
                     f"{format_size(r.to_bytes)} ({format_percent(-r.percent, signed=True)})"]
-    if report.tester:
-        t = report.tester
+    for t in testers(report):
         verdict = "passed" if t.passed else "FAILED"
         how = f", ran its CMD: exit {t.exit_code}" if t.ran_container else ""
         out += ["", f"Tests: {t.target} {verdict} ({t.seconds:.1f} s{how})"]
         if not t.passed and t.log_tail:
             out += _indented(t.log_tail)
-    tester = report.tester.target if report.tester else None
+    shown = {t.target for t in testers(report)}
     for target in report.targets:
-        if target.status == "failed" and target.name != tester:  # the tester's log is shown above
+        if target.status == "failed" and target.name not in shown:  # a tester's log is shown above
             out += ["", f"Build of {target.name} FAILED: {target.error or 'unknown error'}"]
             out += _indented(target.log_tail)
     for target in report.targets:

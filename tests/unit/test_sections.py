@@ -79,3 +79,15 @@ def test_a_combined_report_round_trips_through_json() -> None:
     document = json.loads(report_json.dumps(combined))
     assert [s["dockerfile"] for s in document["sections"]] == ["api/Dockerfile", "web/Dockerfile"]
     assert report_json.from_dict(document) == combined
+
+
+def test_the_terminal_report_shows_every_dockerfiles_tester_and_reduction() -> None:
+    from ci_optimizer.render_terminal import render_terminal  # noqa: PLC0415
+
+    combined = combine([one("a/Dockerfile", "tester", "production"),
+                        one("b/Dockerfile", "tester", "production", tester_passed=False)])
+    text = render_terminal(combined)
+    assert text.count("Reduction: ") == 2
+    tests = [line for line in text.splitlines() if line.startswith("Tests: ")]
+    assert len(tests) == 2
+    assert [line.split(" (")[0].endswith("FAILED") for line in tests] == [False, True]
