@@ -97,7 +97,7 @@ def _profiler(compressor: LayerCompressor, start: int, size: int) -> Callable[[b
     def look(chunk: bytes, first: int, offset: int) -> None:
         lo, hi = max(offset + first, start), min(offset + len(chunk), end)
         if lo < hi:
-            compressor.profile(chunk, lo - offset, hi - offset, lo - start)
+            compressor.profile(chunk, lo - offset, hi - offset)
 
     return look
 

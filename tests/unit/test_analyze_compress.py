@@ -40,7 +40,7 @@ def _estimate(data: bytes, throttle: Throttle, plan: SamplePlan, *, piece: int =
     compressor = LayerCompressor(len(data), throttle, plan)
     for start, size in big_files:
         compressor.large_file(start, size)
-    compressor.profile(data, 0, len(data), 0)
+    compressor.profile(data, 0, len(data))
     for lo in range(0, len(data), piece):
         chunk = data[lo : lo + piece]
         if lo + len(chunk) <= compressor.want_from:
