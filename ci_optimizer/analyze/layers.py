@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ci_optimizer.analyze.compress import Compressed
-from ci_optimizer.analyze.tarstream import DIRECTORY, HARDLINK, REGULAR, SYMLINK, Source, entries
+from ci_optimizer.analyze.tarstream import DIRECTORY, HARDLINK, REGULAR, SYMLINK, Source, scan
 
 # Kinds of entry, one byte each.
 FILE = ord("f")
@@ -24,6 +24,8 @@ HARD = ord("h")  # hard link: its bytes are counted once, at the file it links t
 OTHER = ord("o")  # device, fifo
 WHITEOUT = ord("w")  # the path is deleted from the layers below
 OPAQUE = ord("q")  # the directory's contents from the layers below are deleted
+
+_CODES = {DIRECTORY: DIR, SYMLINK: LINK, HARDLINK: HARD}
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -79,33 +81,27 @@ def summarize(
     sizes = array("q")
     mtimes = array("q")
     metas = array("q")
-    for entry in entries(src, what=what):
-        path = normalize(entry.name)
+    for name, kind, file_size, data_size, mtime, meta in scan(src, what=what):
+        stripped = name.strip("/")
+        path = "/" + stripped if stripped and stripped[0] != "." else normalize(stripped)  # "./usr", "." are rare
         if not path:
             continue
-        kind = entry.type
         size = 0
         if "/.wh." in path and (special := _whiteout(path)) is not None:
             if not special[1]:
                 continue  # aufs bookkeeping (.wh..wh.plnk/...): not part of the image
             code, path = special
         elif kind in REGULAR:
-            code, size = FILE, entry.size
-            if on_large_file is not None and entry.data_size >= large_file:
-                on_large_file(src.offset, entry.data_size)
-        elif kind == DIRECTORY:
-            code = DIR
-        elif kind == SYMLINK:
-            code = LINK
-        elif kind == HARDLINK:
-            code = HARD
+            code, size = FILE, file_size
+            if on_large_file is not None and data_size >= large_file:
+                on_large_file(src.offset, data_size)
         else:
-            code = OTHER
+            code = _CODES.get(kind, OTHER)
         paths.append(path)
         kinds.append(code)
         sizes.append(size)
-        mtimes.append(entry.mtime)
-        metas.append(entry.meta)
+        mtimes.append(mtime)
+        metas.append(meta)
     return LayerSummary(
         diff_id="",
         tar_bytes=0,  # the caller knows the length once the member is consumed

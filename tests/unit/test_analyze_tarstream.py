@@ -6,7 +6,7 @@ import tarfile
 import pytest
 
 from ci_optimizer.analyze.bytestream import ByteStream
-from ci_optimizer.analyze.tarstream import DIRECTORY, HARDLINK, SYMLINK, entries
+from ci_optimizer.analyze.tarstream import DIRECTORY, HARDLINK, SYMLINK, entries, scan
 from ci_optimizer.errors import EngineError
 from tests.unit.analyze_support import chunked, directory, file, hardlink, layer, symlink
 
@@ -70,6 +70,58 @@ def test_a_reader_may_consume_part_of_the_data_and_the_rest_is_skipped() -> None
     for entry in entries(stream):
         seen.append((entry.name, stream.read(min(entry.data_size, 5))))
     assert seen == [("a", b"hello"), ("b", b"!")]
+
+
+def _base256_member() -> bytes:
+    header = bytearray(tarfile.TarInfo("big").tobuf(format=tarfile.GNU_FORMAT))
+    header[124:136] = b"\x80" + (5).to_bytes(11, "big")
+    header[148:156] = b" " * 8
+    header[148:155] = f"{sum(header):06o}\0".encode()
+    return bytes(header) + b"12345".ljust(512, b"\0")
+
+
+def _sparse_member() -> bytes:
+    """An old GNU sparse file ('S'): 3 bytes of data standing for a 4096-byte file."""
+    info = tarfile.TarInfo("holes")
+    info.type = tarfile.GNUTYPE_SPARSE
+    info.size = 3
+    header = bytearray(info.tobuf(format=tarfile.GNU_FORMAT))
+    header[386:398] = b"00000000000\0"  # one map entry: offset 0,
+    header[398:410] = b"00000000003\0"  # 3 bytes
+    header[483:495] = b"00000010000\0"  # real size 4096
+    header[148:156] = b" " * 8
+    header[148:155] = f"{sum(header):06o}\0".encode()
+    return bytes(header) + b"abc".ljust(512, b"\0")
+
+
+@pytest.mark.parametrize("fmt", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_scan_sees_what_entries_sees(fmt: int) -> None:
+    # scan() decodes plain headers itself and hands the rest to entries()' path: every kind of member,
+    # interleaved, so that a member after an extension is read plainly again.
+    deep = "a" * 120 + "/" + "b" * 90 + "/file.txt"
+    members = [directory("usr"), file("usr/hello", 1500, mode=0o755, uid=7), symlink("usr/sh", "hello"),
+               hardlink("usr/again", "usr/hello"), file("empty"), file("after", 3)]
+    if fmt != tarfile.USTAR_FORMAT:
+        members[2:2] = [file(deep, 3), symlink("l", "t" * 150)]
+    else:
+        members[2:2] = [file("p" * 140 + "/name", 2)]
+    data = layer(*members, fmt=fmt)
+    if fmt == tarfile.GNU_FORMAT:
+        data = _base256_member() + _sparse_member() + data
+    expected = [(e.name, e.type, e.size, e.data_size, e.mtime, e.meta) for e in entries(ByteStream([data]))]
+    assert len(expected) == len(members) + (2 if fmt == tarfile.GNU_FORMAT else 0)
+    assert list(scan(ByteStream(chunked(data, 100)))) == expected
+    if fmt == tarfile.GNU_FORMAT:
+        big, holes = expected[:2]
+        assert big[:5] == ("big", ord("0"), 5, 5, 0)
+        assert holes[:5] == ("holes", ord("S"), 4096, 3, 0)
+
+
+def test_scan_skips_the_data_and_rejects_what_is_not_a_tar() -> None:
+    stream = ByteStream(chunked(layer(file("a", 700), file("b", 1)), 64))
+    assert [(name, stream.offset) for name, *_ in scan(stream)] == [("a", 512), ("b", 512 + 1024 + 512)]
+    with pytest.raises(EngineError, match="docker save x is not a tar archive"):
+        list(scan(ByteStream([b"{" + bytes(600)]), what="docker save x"))
 
 
 def test_not_a_tar_is_one_line_error() -> None:
