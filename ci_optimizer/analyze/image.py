@@ -84,11 +84,12 @@ class _Stack:
         current, children = self.current, self.children
         paths, kinds, sizes, mtimes, metas = layer.paths, layer.kinds, layer.sizes, layer.mtimes, layer.metas
         self.deleted = 0
-        for index, kind in enumerate(kinds):
-            if kind == WHITEOUT:
-                self._remove_tree(paths[index], number, keep_root=False)
-            elif kind == OPAQUE:
-                self._remove_tree(paths[index], number, keep_root=True)
+        if WHITEOUT in kinds or OPAQUE in kinds:  # a C scan: most layers delete nothing
+            for index, kind in enumerate(kinds):
+                if kind == WHITEOUT:
+                    self._remove_tree(paths[index], number, keep_root=False)
+                elif kind == OPAQUE:
+                    self._remove_tree(paths[index], number, keep_root=True)
         added = modified = 0
         base = number << _SHIFT
         for index, kind in enumerate(kinds):
