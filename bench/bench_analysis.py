@@ -34,7 +34,7 @@ import tempfile
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ import docker
 
 from ci_optimizer.analyze.archive import read_archive
 from ci_optimizer.analyze.compress import Throttle
+from ci_optimizer.engine import save
 from ci_optimizer.engine.save import analyze_target, base_layer_count
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,22 +55,49 @@ class Run:
     seconds: float
     rss_mib: float
     output: str
+    first_byte: float | None = None  # seconds from start until the image's bytes began to flow
 
 
-def run(argv: list[str], env: dict[str, str] | None = None) -> Run:
+def _read_chars(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/io") as io:
+            return int(io.readline().split()[1])  # rchar: bytes read() returned, sockets included
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def run(argv: list[str], env: dict[str, str] | None = None, *, watch_reads: bool = False) -> Run:
+    """Run argv to its end; with watch_reads, also note when it has read 4 MB (dive's first byte of the
+    export: it reads nothing else that large; the analysis reports its own first byte)."""
     started = time.perf_counter()
+    first = None
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+        while watch_reads and first is None and process.poll() is None:
+            if _read_chars(process.pid) > 4_000_000:
+                first = time.perf_counter() - started
+            time.sleep(0.01)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         output = out.read().decode(errors="replace")
-    return Run(seconds=seconds, rss_mib=usage.ru_maxrss / 1024, output=output)
+    return Run(seconds=seconds, rss_mib=usage.ru_maxrss / 1024, output=output, first_byte=first)
 
 
 def child(image: str, cache: str, base_layers: int, base_image: str) -> None:
-    """One analysis, as the pipeline runs it; prints its figures as JSON."""
+    """One analysis, as the pipeline runs it; prints its figures as JSON (with when its first byte came)."""
+    started = time.perf_counter() - _since_exec()
+    first: list[float] = []
+    export = save.stream_save
+
+    def timed(client: Any, ref: str, **kwargs: Any) -> Any:
+        for chunk in export(client, ref, **kwargs):
+            if ref == image and not first:
+                first.append(time.perf_counter() - started)
+            yield chunk
+
+    save.stream_save = timed  # type: ignore[assignment]
     client = docker.from_env(timeout=900)
     analysis = analyze_target(image, client=client, cache_dir=Path(cache), base_layer_count=base_layers,
                               base_image=base_image or None)
@@ -79,7 +107,16 @@ def child(image: str, cache: str, base_layers: int, base_image: str) -> None:
         "exact": analysis.compressed_exact, "cached": analysis.cached_layers, "files": analysis.files,
         "layers": {r.diff_id: r.compressed_bytes for r in analysis.layers},
         "top": [(w.path, w.size_bytes, w.reason) for w in analysis.top_wasted[:5]],
+        "first_byte": first[0] if first else None,
     }))
+
+
+def _since_exec() -> float:
+    """Seconds since this process was started (its start-up counts, as dive's does)."""
+    with open("/proc/self/stat") as stat:
+        ticks = int(stat.read().rpartition(")")[2].split()[19])
+    with open("/proc/uptime") as uptime:
+        return float(uptime.read().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
 
 
 def build(fixtures: Path) -> None:
@@ -119,7 +156,7 @@ def rounds(count: int, dive: str, base_layers: int, *, prime: bool) -> tuple[lis
                 if prime:  # the same page cache for both: whoever runs second would find the layers cached
                     subprocess.run(["docker", "save", IMAGE], stdout=subprocess.DEVNULL, check=True)
                 if what == "dive":
-                    dives.append(run([dive, "--ci", IMAGE], env=env))
+                    dives.append(run([dive, "--ci", IMAGE], env=env, watch_reads=True))
                 else:
                     colds.append(ours(cache, base_layers))
             warms.append(ours(cache, base_layers))
@@ -130,6 +167,7 @@ def rounds(count: int, dive: str, base_layers: int, *, prime: bool) -> tuple[lis
             if not last.startswith("{"):
                 sys.exit(f"the {name} analysis failed:\n{result.output[-2000:]}")
             figures[name] = json.loads(last)
+        colds[-1] = replace(colds[-1], first_byte=figures["cold"].get("first_byte"))
         print(f"round {number + 1}: dive {dives[-1].seconds:.1f} s / {dives[-1].rss_mib:.0f} MiB, "
               f"cold {colds[-1].seconds:.1f} s / {colds[-1].rss_mib:.0f} MiB, "
               f"warm {warms[-1].seconds:.1f} s / {warms[-1].rss_mib:.0f} MiB", flush=True)
@@ -217,6 +255,14 @@ def report(dives: list[Run], colds: list[Run], warms: list[Run], *, figures: dic
     print(f"\ntargets: cold time {cold_t / dive_time:.2f} <= 1.0 {'ok' if cold_t <= dive_time else 'MISSED'}; "
           f"peak RSS {cold_rss / dive_rss:.2f} <= 0.5 {'ok' if cold_rss <= 0.5 * dive_rss else 'MISSED'}; "
           f"warm time {warm_t / dive_time:.2f} <= 0.2 {'ok' if warm_t <= 0.2 * dive_time else 'MISSED'}")
+    splits = []
+    for name, runs in rows[:2]:
+        firsts = [(r.first_byte, r.seconds) for r in runs if r.first_byte is not None]
+        if firsts:
+            splits.append(f"{name}: first byte after {med(f for f, _ in firsts):.1f} s (the engine's export), "
+                          f"then {med(s - f for f, s in firsts):.1f} s")
+    if splits:
+        print("split (medians): " + "; ".join(splits))
     dive_wasted, dive_efficiency = dive_figures(dives[-1].output)
     cold = figures["cold"]
     print(f"\nwasted bytes: ci-optimizer {cold['wasted']:,} (efficiency {cold['efficiency']:.4f}; "
