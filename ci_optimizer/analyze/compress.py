@@ -33,7 +33,7 @@ TEXT = bytes(range(32, 127)) + b"\t\n\r"
 # Text bytes to 0, the rest (NUL included) to 1: a table translate and a count are several times
 # faster than deleting the text bytes (translate with deletechars) on binary content.
 _TEXT_TO_ZERO = bytes(0 if byte in TEXT else 1 for byte in range(256))
-MIN_FIT = 8  # samples needed before the block profiles are used
+MIN_FIT = 8  # samples needed before the layer's profile is used
 LAG = 8  # a big file's samples still in the workers' hands when its sparseness is re-checked
 
 
@@ -184,7 +184,7 @@ class LayerCompressor:
             self._aim(start, dense, plan.block)
 
     def _dense_stride(self) -> int:
-        """Sparser where the block profiles are seen to predict the samples (the regression's R² on
+        """Sparser where the profile features are seen to predict the samples (the regression's R² on
         the settled ones, at least 0.99): small files that are either random or text, as the bench's are, need a
         quarter of the samples for the same accuracy."""
         plan = self._plan
@@ -204,13 +204,15 @@ class LayerCompressor:
         if self.exact:
             return
         sample = chunk[lo:hi:PROFILE_STEP]  # slicing bytes with a step: a fast C copy
+        binary, zeros = _binary_and_zeros(sample)
         self._seen += len(sample)
-        self._binary += len(sample) - sample.translate(_TEXT_TO_ZERO).count(0)
-        self._zeros += sample.count(0)
+        self._binary += binary
+        self._zeros += zeros
 
     def _features(self, data: bytes) -> tuple[float, float]:
         sample = data[::DECIMATE]
-        return len(sample.translate(None, TEXT)) / len(sample), sample.count(0) / len(sample)
+        binary, zeros = _binary_and_zeros(sample)
+        return binary / len(sample), zeros / len(sample)
 
     def advance(self, size: int) -> None:
         self.pos += size
@@ -266,6 +268,11 @@ class LayerCompressor:
             )
             estimate = predicted + residual
         return Compressed(bytes=round(estimate) + GZIP_FRAMING, exact=False)
+
+
+def _binary_and_zeros(sample: bytes) -> tuple[int, int]:
+    """How many bytes of sample are outside printable ASCII, and how many of them are zero."""
+    return len(sample) - sample.translate(_TEXT_TO_ZERO).count(0), sample.count(0)
 
 
 def _fit(features: list[tuple[float, float]], ratios: list[float]) -> tuple[float, float, float] | None:
