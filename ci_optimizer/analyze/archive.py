@@ -138,7 +138,7 @@ def read_archive(
                      careful=(careful, careful_plan), v1_ids=v1_matcher(expected, {*known, *careful}))
     for entry in entries(reader.stream, what=name):
         reader.member(entry)
-    reader.stream.drain()
+    # Whatever follows the end marker (zero padding) is left unread: the caller may close the stream.
     return reader.layers()
 
 

@@ -11,7 +11,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import docker.errors
 import pytest
 
 from ci_optimizer.analyze.compress import gzip_size
@@ -97,10 +96,13 @@ def test_a_warm_cache_answers_without_exporting_the_image(
 ) -> None:
     cold = analyze_target(image, client=docker_client, cache_dir=tmp_path, base_layer_count=1)
 
-    def no_save(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the image was exported although every layer is cached")
+    real = docker_client.api._get
 
-    monkeypatch.setattr(docker_client.api, "get_image", no_save)
+    def no_save(url: str, **kwargs: Any) -> Any:
+        assert not url.endswith("/get"), "the image was exported although every layer is cached"
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(docker_client.api, "_get", no_save)
     warm = analyze_target(image, client=docker_client, cache_dir=tmp_path, base_layer_count=1)
     assert warm.cached_layers == 9
     assert _figures(warm) == _figures(cold)
@@ -119,20 +121,29 @@ def test_layers_shared_with_the_base_are_read_once(image: str, docker_client: An
 def test_a_failed_export_is_one_engine_error_and_leaves_no_thread_behind(
     image: str, docker_client: Any, busybox: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = docker_client.api.get_image
+    real = docker_client.api._get
     thread_errors: list[object] = []
     monkeypatch.setattr(threading, "excepthook", thread_errors.append)
 
-    def get_image(ref: str, chunk_size: int) -> Any:
-        if ref == image:
-            raise docker.errors.APIError("export refused")
-        return real(ref, chunk_size=chunk_size)  # the base, read beside the target, still works
+    def get(url: str, **kwargs: Any) -> Any:
+        # The target's export goes to an image the engine does not have: a real error from the engine.
+        # The base's, read beside the target, still works.
+        return real(url.replace(f"/images/{image}/get", "/images/cio-test-missing/none:1/get"), **kwargs)
 
-    monkeypatch.setattr(docker_client.api, "get_image", get_image)
-    with pytest.raises(EngineError, match=f"cannot export image {image} \\(docker save\\): export refused"):
+    monkeypatch.setattr(docker_client.api, "_get", get)
+    with pytest.raises(EngineError, match=f"cannot export image {image} \\(docker save\\): reference does not exist"):
         analyze_target(image, client=docker_client, cache_dir=None, base_layer_count=1, base_image=busybox)
     assert thread_errors == []
     assert not [t for t in threading.enumerate() if t.name == "analyze-base"]
+
+
+def test_an_export_closed_early_leaves_the_client_usable(image: str, docker_client: Any) -> None:
+    chunks = stream_save(docker_client, image, chunk_size=512)
+    assert len(next(chunks)) == 512
+    chunks.close()  # mid-response: the connection is closed, not handed back half read
+    whole = b"".join(stream_save(docker_client, image))
+    with tarfile.open(fileobj=io.BytesIO(whole)) as archive:
+        assert "manifest.json" in archive.getnames()
 
 
 def test_base_layer_count_and_errors(image: str, docker_client: Any, busybox: str) -> None:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import tarfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -43,6 +45,21 @@ def test_legacy_layout_layers_come_back_in_manifest_order(throttle: Throttle, ch
     assert [s.compressed for s in archive.summaries] == [  # type: ignore[union-attr]
         Compressed(bytes=gzip_size(t), exact=True) for t in LAYERS
     ]
+
+
+def test_the_read_stops_at_the_end_marker(throttle: Throttle) -> None:
+    """The engine ends its response only after deleting its export directory: never wait for it."""
+    data = legacy_archive(LAYERS)
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        last = archive.getmembers()[-1]
+    end_marker = last.offset_data + -(-last.size // 512) * 512
+    assert data[end_marker:] == bytes(len(data) - end_marker)  # the marker, then the record's padding
+
+    def then_nothing() -> Iterator[bytes]:
+        yield data[: end_marker + 512]
+        raise AssertionError("read past the end marker")
+
+    assert read_archive(then_nothing(), throttle=throttle).diff_ids == tuple(IDS)
 
 
 def test_legacy_layers_already_known_are_recognised_by_v1_id_and_skipped(throttle: Throttle) -> None:
