@@ -28,7 +28,7 @@ from ci_optimizer.analyze.layers import LayerSummary
 from ci_optimizer.errors import EngineError
 from ci_optimizer.report import ImageAnalysis
 
-CHUNK = 4 * 1024 * 1024  # fewer, larger reads: the parser's per-chunk work is what costs
+CHUNK = 4 * 1024 * 1024  # the most one piece holds; a chunked response (the engine's) comes in its own chunks
 CACHE_MAX_BYTES = 2 * 1024**3
 # The base image is read while the engine exports the target: sample it four times as densely (a
 # distro's /usr mixes binaries and text, the hardest content to sample: on Debian's, 1 block in 2 is
