@@ -255,6 +255,11 @@ def report(dives: list[Run], colds: list[Run], warms: list[Run], *, figures: dic
     print(f"\ntargets: cold time {cold_t / dive_time:.2f} <= 1.0 {'ok' if cold_t <= dive_time else 'MISSED'}; "
           f"peak RSS {cold_rss / dive_rss:.2f} <= 0.5 {'ok' if cold_rss <= 0.5 * dive_rss else 'MISSED'}; "
           f"warm time {warm_t / dive_time:.2f} <= 0.2 {'ok' if warm_t <= 0.2 * dive_time else 'MISSED'}")
+    # Rounds are paired (the same engine state, order alternating): their ratios show what the medians blur.
+    ratios = [cold.seconds / dive.seconds for dive, cold in zip(dives, colds, strict=True)]
+    faster = sum(1 for r in ratios if r < 1.0)
+    print(f"paired rounds: median cold/dive ratio {med(ratios):.2f} (from {min(ratios):.2f} to {max(ratios):.2f}); "
+          f"ci-optimizer faster in {faster} of {len(ratios)}")
     splits = []
     for name, runs in rows[:2]:
         firsts = [(r.first_byte, r.seconds) for r in runs if r.first_byte is not None]
