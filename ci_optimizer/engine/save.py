@@ -66,19 +66,18 @@ def stream_save(client: Any, image_ref: str, *, chunk_size: int = CHUNK) -> Gene
     response, which Docker < 25 only sends once it has deleted that directory (0.5 s for 1.7 GB).
     """
     api = client.api
+    response = None
     try:
         response = api._get(api._url("/images/{0}/get", image_ref), stream=True)
         api._raise_for_status(response)
-    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        raise EngineError(f"cannot export image {image_ref} (docker save): {_reason(exc)}") from None
-    try:
         # As the SDK's own get_image(): an export may take longer than the client's timeout.
         api._disable_socket_timeout(api._get_raw_response_socket(response))
         yield from response.iter_content(chunk_size, decode_unicode=False)
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
         raise EngineError(f"cannot export image {image_ref} (docker save): {_reason(exc)}") from None
     finally:
-        response.close()
+        if response is not None:  # also an error response: its connection is not handed back half read
+            response.close()
 
 
 class _Layers:
