@@ -52,6 +52,8 @@ class LayerSummary:
 def normalize(name: str) -> str:
     """'./usr/bin/' -> '/usr/bin'; the root itself -> ''."""
     name = name.strip("/")
+    if name and name[0] != ".":
+        return "/" + name  # the common case ("usr/bin"), on the path of every member of every layer
     while name.startswith("./"):
         name = name[2:].lstrip("/")
     return "" if name in ("", ".") else "/" + name
@@ -82,8 +84,7 @@ def summarize(
     mtimes = array("q")
     metas = array("q")
     for name, kind, file_size, data_size, mtime, meta in scan(src, what=what):
-        stripped = name.strip("/")
-        path = "/" + stripped if stripped and stripped[0] != "." else normalize(stripped)  # "./usr", "." are rare
+        path = normalize(name)
         if not path:
             continue
         size = 0
