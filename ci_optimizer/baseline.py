@@ -19,6 +19,7 @@ from ci_optimizer import git, report_json
 from ci_optimizer.compare import apply_baseline
 from ci_optimizer.errors import CiOptimizerError, ConfigError
 from ci_optimizer.pipeline import Log, RunOptions
+from ci_optimizer.plan import image_repository
 from ci_optimizer.report import SCHEMA_VERSION, Baseline, Report, TargetResult
 from ci_optimizer.sections import combine
 from ci_optimizer.textfile import read_text
@@ -160,10 +161,13 @@ def rebase_options(options: RunOptions, *, cwd: Path, repo: Path, tree: Path) ->
         if not absolute.is_relative_to(repo.resolve()):
             return None
         moved.append(tree / absolute.relative_to(repo.resolve()))
-    # Tags of their own, under the run's prefix: the base images never replace the head's. The
-    # tester stage is still built (a target like any other) but its container is not run again.
-    return replace(options, dockerfile=moved[0], context=moved[1], tag_prefix=f"{options.tag_prefix}/base",
-                   run_tester=False)
+    # Tags of their own, under the run's prefix: the base images never replace the head's. Named
+    # after the head's paths, not the worktree's (a new temporary directory each run): the next
+    # run's base images replace these instead of piling up beside them. The tester stage is still
+    # built (a target like any other) but its container is not run again.
+    prefix = f"{options.tag_prefix}/base"
+    return replace(options, dockerfile=moved[0], context=moved[1], tag_prefix=prefix, run_tester=False,
+                   repository=image_repository(prefix, cwd / options.dockerfile, cwd / options.context))
 
 
 def _renamed(report: Report, dockerfile: str) -> Report:

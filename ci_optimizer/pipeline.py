@@ -45,6 +45,7 @@ class RunOptions:
     tester_timeout: float = 600.0
     no_cache: bool = False
     run_tester: bool = True  # False for the base of a comparison: its sizes are wanted, not its test verdict
+    repository: str | None = None  # the images' repository; None: from tag_prefix and the paths (plan.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +64,7 @@ def prepare(options: RunOptions) -> Planned:
         raise UsageError(f"--context: {options.context} is not a directory")
     roles = assign_roles(model, tester=options.tester, production=options.production)
     stages = select_targets(model, roles, options.targets)
-    repository = image_repository(options.tag_prefix, options.dockerfile, options.context)
+    repository = options.repository or image_repository(options.tag_prefix, options.dockerfile, options.context)
     plan = make_plan(
         model, roles, stages, dockerfile=options.dockerfile.resolve(), context=options.context.resolve(),
         repository=repository, build_args=options.build_args, no_cache=options.no_cache,

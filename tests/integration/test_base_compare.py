@@ -116,6 +116,17 @@ def test_base_ref_fills_exact_deltas_and_the_layers_that_changed(
     assert document["warnings"] == []
     # the base tree was a temporary worktree: it is gone
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 2  # the repo and build_at's tree
+    # a second run checks the base out in a new worktree, and re-tags the same base images
+    base_tags = base_images(tag_prefix)
+    assert sorted(tag.rpartition(":")[2] for tag in base_tags) == ["builder", "production", "tester"]
+    assert run_cli("--base-ref", "main", "--quiet").code == 0
+    assert base_images(tag_prefix) == base_tags
+
+
+def base_images(tag_prefix: str) -> set[str]:
+    listed = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    return {tag for tag in listed if tag.startswith(f"{tag_prefix}/base/")}
 
 
 def test_budgets_from_the_config_fail_the_run_with_exit_1(

@@ -9,6 +9,7 @@ from ci_optimizer import report_json
 from ci_optimizer.baseline import read_baseline, read_saved, rebase_options, write_baseline
 from ci_optimizer.errors import ConfigError
 from ci_optimizer.pipeline import RunOptions
+from ci_optimizer.plan import image_repository
 from ci_optimizer.report import Report, TargetResult
 
 REPORT = Report(dockerfile="Dockerfile", targets=(
@@ -22,8 +23,25 @@ def test_the_base_run_is_the_head_run_moved_into_the_worktree(tmp_path: Path) ->
     options = RunOptions(dockerfile=Path("api/Dockerfile"), context=Path("api"), tag_prefix="cio",
                          build_args={"V": "1"})
     moved = rebase_options(options, cwd=repo / "services", repo=repo, tree=tree)
+    repository = image_repository("cio/base", repo / "services/api/Dockerfile", repo / "services/api")
     assert moved == RunOptions(dockerfile=tree / "services/api/Dockerfile", context=tree / "services/api",
-                               tag_prefix="cio/base", build_args={"V": "1"}, run_tester=False)
+                               tag_prefix="cio/base", build_args={"V": "1"}, run_tester=False, repository=repository)
+
+
+def test_the_base_images_keep_their_names_from_one_run_to_the_next(tmp_path: Path) -> None:
+    """Each run checks the base out in a new temporary worktree: its images must not get new names
+    each time, or every run would leave a new set of tagged images behind."""
+    repo = tmp_path / "repo"
+    (repo / "api").mkdir(parents=True)
+    options = RunOptions(dockerfile=Path("api/Dockerfile"), context=Path("api"))
+    runs = [rebase_options(options, cwd=repo, repo=repo, tree=tmp_path / tree) for tree in ("run-1", "run-2")]
+    names = {run.repository for run in runs if run is not None}
+    assert len(names) == 1
+    name = names.pop()
+    assert name is not None
+    assert name.startswith("ci-optimizer/base/api-")
+    worktree = tmp_path / "run-1"
+    assert name != image_repository("ci-optimizer/base", worktree / "api/Dockerfile", worktree / "api")
 
 
 def test_a_path_outside_the_repository_cannot_be_moved(tmp_path: Path) -> None:
