@@ -56,6 +56,7 @@ class Run:
     rss_mib: float
     output: str
     first_byte: float | None = None  # seconds from start until the image's bytes began to flow
+    step: float | None = None  # the analysis call alone, as `ci-optimizer run` makes it (imports already loaded)
 
 
 def _read_chars(pid: int) -> int:
@@ -99,8 +100,10 @@ def child(image: str, cache: str, base_layers: int, base_image: str) -> None:
 
     save.stream_save = timed  # type: ignore[assignment]
     client = docker.from_env(timeout=900)
+    called = time.perf_counter()
     analysis = analyze_target(image, client=client, cache_dir=Path(cache), base_layer_count=base_layers,
                               base_image=base_image or None)
+    step = time.perf_counter() - called
     print(json.dumps({
         "wasted": analysis.wasted_bytes, "own_wasted": analysis.own_wasted_bytes, "total": analysis.total_bytes,
         "efficiency": analysis.efficiency, "compressed": analysis.compressed_bytes,
@@ -108,6 +111,7 @@ def child(image: str, cache: str, base_layers: int, base_image: str) -> None:
         "layers": {r.diff_id: r.compressed_bytes for r in analysis.layers},
         "top": [(w.path, w.size_bytes, w.reason) for w in analysis.top_wasted[:5]],
         "first_byte": first[0] if first else None,
+        "step": step,
     }))
 
 
@@ -167,7 +171,7 @@ def rounds(count: int, dive: str, base_layers: int, *, prime: bool) -> tuple[lis
             if not last.startswith("{"):
                 sys.exit(f"the {name} analysis failed:\n{result.output[-2000:]}")
             figures[name] = json.loads(last)
-        colds[-1] = replace(colds[-1], first_byte=figures["cold"].get("first_byte"))
+        colds[-1] = replace(colds[-1], first_byte=figures["cold"].get("first_byte"), step=figures["cold"].get("step"))
         print(f"round {number + 1}: dive {dives[-1].seconds:.1f} s / {dives[-1].rss_mib:.0f} MiB, "
               f"cold {colds[-1].seconds:.1f} s / {colds[-1].rss_mib:.0f} MiB, "
               f"warm {warms[-1].seconds:.1f} s / {warms[-1].rss_mib:.0f} MiB", flush=True)
@@ -260,6 +264,15 @@ def report(dives: list[Run], colds: list[Run], warms: list[Run], *, figures: dic
     faster = sum(1 for r in ratios if r < 1.0)
     print(f"paired rounds: median cold/dive ratio {med(ratios):.2f} (from {min(ratios):.2f} to {max(ratios):.2f}); "
           f"ci-optimizer faster in {faster} of {len(ratios)}")
+    steps = [(dive.seconds, cold.step) for dive, cold in zip(dives, colds, strict=True) if cold.step is not None]
+    if steps:
+        # Inside `ci-optimizer run` the analysis is one call in a process that has built the images: the
+        # interpreter's start and the imports (~0.3 s) are not part of its cost, as they are of a process.
+        step_ratios = [step / dive for dive, step in steps]
+        step_time = med(s for _, s in steps)
+        print(f"in-process (the analysis call, as `ci-optimizer run` makes it): median {step_time:.1f} s, "
+              f"{step_time / dive_time:.2f}x dive; paired median {med(step_ratios):.2f}, "
+              f"faster in {sum(1 for r in step_ratios if r < 1.0)} of {len(step_ratios)}")
     splits = []
     for name, runs in rows[:2]:
         firsts = [(r.first_byte, r.seconds) for r in runs if r.first_byte is not None]
