@@ -17,7 +17,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ci_optimizer.analyze.bytestream import ByteStream
-from ci_optimizer.analyze.compress import DEFAULT_PLAN, Compressed, LayerCompressor, SamplePlan, Throttle
+from ci_optimizer.analyze.compress import DEFAULT_PLAN, Compressed, SamplePlan, SizeEstimator, Throttle
+from ci_optimizer.analyze.guided import layer_estimator
 from ci_optimizer.analyze.layers import LayerSummary, summarize
 from ci_optimizer.analyze.manifest import blob_digest, config_diff_ids, image_manifest, resolve
 from ci_optimizer.analyze.tarstream import BLOCK, REGULAR, SYMLINK, ZERO_BLOCK, TarEntry, checksum_ok, entries
@@ -41,7 +42,7 @@ class _MemberSource:
     Called twice per file of the layer (header, data): kept flat, it is a good part of the parse.
     """
 
-    def __init__(self, stream: ByteStream, size: int | None, compressor: LayerCompressor | None) -> None:
+    def __init__(self, stream: ByteStream, size: int | None, compressor: SizeEstimator | None) -> None:
         self._stream = stream
         self._size = size if size is not None else 1 << 62
         self._compressor = compressor
@@ -90,7 +91,7 @@ class _MemberSource:
         return self.offset
 
 
-def _profiler(compressor: LayerCompressor, start: int, size: int) -> Callable[[bytes, int, int], None]:
+def _profiler(compressor: SizeEstimator, start: int, size: int) -> Callable[[bytes, int, int], None]:
     """Hands the compressor the part of each chunk that belongs to the layer at [start, start + size)."""
     end = start + size
 
@@ -153,7 +154,7 @@ class _Reader:
         self.plan = plan
         self.known = known
         self.v1_ids = v1_ids
-        self.found: dict[str, tuple[LayerSummary, LayerCompressor | None, Compressed | None]] = {}
+        self.found: dict[str, tuple[LayerSummary, SizeEstimator | None, Compressed | None]] = {}
         self.documents: dict[str, bytes] = {}
         self.links: dict[str, str] = {}
         self.skipped: set[str] = set()  # known layers, left unread
@@ -194,7 +195,7 @@ class _Reader:
     def _layer(self, path: str, size: int) -> None:
         careful = path in self.careful_legacy or (path.startswith("blobs/") and blob_digest(path) in self.careful)
         plan = self.careful_plan if careful else self.plan
-        compressor = LayerCompressor(size, self.throttle, plan)
+        compressor = layer_estimator(size, self.throttle, plan)
         source = _MemberSource(self.stream, size, compressor)
         self.stream.watch(_profiler(compressor, self.stream.offset, size))
         summary = summarize(

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 
 GZIP_FRAMING = 18  # 10-byte header + CRC32 + ISIZE, around the deflate stream
 WINDOW = 32 * 1024  # deflate's history
@@ -35,6 +35,7 @@ TEXT = bytes(range(32, 127)) + b"\t\n\r"
 _TEXT_TO_ZERO = bytes(0 if byte in TEXT else 1 for byte in range(256))
 MIN_FIT = 8  # samples needed before the layer's profile is used
 LAG = 8  # a big file's samples still in the workers' hands when its sparseness is re-checked
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +51,10 @@ class SamplePlan:
     large_file: int = 1024 * 1024  # files this big are announced so their inside can be sampled sparsely
     agree: float = 0.02  # samples "agree" when their ratios spread less than this fraction
     agree_count: int = 4
+    # Every block compressed with zstd level 1 guides 1 in dense_stride compressed with gzip
+    # (guided.py): for layers read ahead of time, where every byte can be looked at.
+    guided: bool = False
+    guided_samples: int = 200
 
     def exact(self, total: int) -> bool:
         return -(-total // self.block) < self.exact_below
@@ -85,11 +90,29 @@ class Throttle:
         self.pending = pending
         self._slots = threading.BoundedSemaphore(pending)
 
-    def submit(self, job: Callable[[], int]) -> Future[int]:
+    def submit(self, job: Callable[[], T]) -> Future[T]:
         self._slots.acquire()
         future = self.pool.submit(job)
         future.add_done_callback(lambda _f: self._slots.release())
         return future
+
+
+class SizeEstimator(Protocol):
+    """What archive.py feeds a layer's bytes to: LayerCompressor, or guided.GuidedCompressor.
+
+    `want_from` is the next offset whose bytes the estimator needs; bytes before it may be
+    skipped with `pos += n` instead of `feed()`.
+    """
+
+    total: int
+    pos: int
+    want_from: int
+    exact: bool
+
+    def feed(self, data: bytes | memoryview) -> None: ...
+    def profile(self, chunk: bytes, lo: int, hi: int) -> None: ...
+    def large_file(self, start: int, size: int) -> None: ...
+    def result(self) -> Compressed: ...
 
 
 class _Region:

@@ -91,6 +91,39 @@ def test_small_layers_report_the_exact_gzip_size_a_registry_stores(image: str, d
     assert (analysis.compressed_bytes, analysis.compressed_exact) == (sum(truth), True)
 
 
+# A base image with one layer too big to compress whole (> 16 MiB): text and random files, as a
+# distro mixes them. `seq` and `head` through the multi-call binary, as above.
+BIG_BASE = """\
+ARG BASE_IMAGE=busybox:1.36
+FROM ${BASE_IMAGE}
+RUN set -e; mkdir -p /usr/data; i=0; while [ $i -lt 50 ]; do \\
+      head -c 150000 /dev/urandom > /usr/data/blob-$i; /bin/busybox seq $i 3 $((i * 3 + 150000)) > /usr/data/text-$i; \\
+      i=$((i + 1)); done
+"""
+
+
+def test_a_big_base_read_ahead_gets_a_guided_gzip_estimate_within_one_percent(
+    docker_client: Any, busybox: str, tag_prefix: str, tmp_path: Path
+) -> None:
+    (tmp_path / "Dockerfile").write_text(BIG_BASE, encoding="utf-8")
+    base = f"{tag_prefix}/analyze:big-base"
+    subprocess.run(["docker", "buildx", "build", "--load", "--quiet", "--build-arg", f"BASE_IMAGE={busybox}",
+                    "-t", base, str(tmp_path)], check=True, capture_output=True, timeout=300)
+    (tmp_path / "Dockerfile").write_text(f"FROM {base}\nRUN echo hello > /hello\n", encoding="utf-8")
+    image = f"{tag_prefix}/analyze:on-big-base"
+    subprocess.run(["docker", "buildx", "build", "--load", "--quiet", "-t", image, str(tmp_path)],
+                   check=True, capture_output=True, timeout=300)
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream_save(docker_client, base)))) as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
+        big = archive.extractfile(manifest[0]["Layers"][1]).read()  # type: ignore[union-attr]
+    assert len(big) > 16 * 1024 * 1024
+    analysis = analyze_target(image, client=docker_client, cache_dir=None, base_layer_count=2, base_image=base)
+    row = analysis.layers[1]
+    assert (row.from_base, row.compressed_exact, row.tar_bytes) == (True, False, len(big))
+    assert abs(row.compressed_bytes - gzip_size(big)) / gzip_size(big) < 0.01
+    assert analysis.cached_layers == 2  # both base layers were read beside the target's export
+
+
 def test_a_warm_cache_answers_without_exporting_the_image(
     image: str, docker_client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
