@@ -54,7 +54,7 @@ class SamplePlan:
     # Every block compressed with zstd level 1 guides 1 in dense_stride compressed with gzip
     # (guided.py): for layers read ahead of time, where every byte can be looked at.
     guided: bool = False
-    guided_samples: int = 200
+    guided_samples: int = 200  # the fewest gzip samples a guided layer gets (but never more than 1 block in 2)
 
     def exact(self, total: int) -> bool:
         return -(-total // self.block) < self.exact_below
