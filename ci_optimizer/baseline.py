@@ -155,19 +155,17 @@ def write_baseline(report: Report, path: Path) -> None:
 
 def rebase_options(options: RunOptions, *, cwd: Path, repo: Path, tree: Path) -> RunOptions | None:
     """The same run with its paths moved from the work tree into the base worktree (None: outside it)."""
-    moved = []
-    for path in (options.dockerfile, options.context):
-        absolute = (cwd / path).resolve()
-        if not absolute.is_relative_to(repo.resolve()):
-            return None
-        moved.append(tree / absolute.relative_to(repo.resolve()))
+    head = [(cwd / path).resolve() for path in (options.dockerfile, options.context)]
+    if not all(path.is_relative_to(repo.resolve()) for path in head):
+        return None
+    moved = [tree / path.relative_to(repo.resolve()) for path in head]
     # Tags of their own, under the run's prefix: the base images never replace the head's. Named
     # after the head's paths, not the worktree's (a new temporary directory each run): the next
     # run's base images replace these instead of piling up beside them. The tester stage is still
     # built (a target like any other) but its container is not run again.
     prefix = f"{options.tag_prefix}/base"
     return replace(options, dockerfile=moved[0], context=moved[1], tag_prefix=prefix, run_tester=False,
-                   repository=image_repository(prefix, cwd / options.dockerfile, cwd / options.context))
+                   repository=image_repository(prefix, head[0], head[1]))
 
 
 def _renamed(report: Report, dockerfile: str) -> Report:
