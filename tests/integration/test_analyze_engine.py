@@ -84,9 +84,7 @@ def test_exact_figures_for_written_overwritten_deleted_and_chmodded_bytes(
 
 def test_small_layers_report_the_exact_gzip_size_a_registry_stores(image: str, docker_client: Any) -> None:
     analysis = analyze_target(image, client=docker_client, cache_dir=None, base_layer_count=1)
-    with tarfile.open(fileobj=io.BytesIO(b"".join(stream_save(docker_client, image)))) as archive:
-        manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
-        truth = [gzip_size(archive.extractfile(path).read()) for path in manifest[0]["Layers"]]  # type: ignore[union-attr]
+    truth = [gzip_size(layer) for layer in _layer_tars(docker_client, image)]
     assert [(r.compressed_bytes, r.compressed_exact) for r in analysis.layers] == [(t, True) for t in truth]
     assert (analysis.compressed_bytes, analysis.compressed_exact) == (sum(truth), True)
 
@@ -113,9 +111,7 @@ def test_a_big_base_read_ahead_gets_a_guided_gzip_estimate_within_one_percent(
     image = f"{tag_prefix}/analyze:on-big-base"
     subprocess.run(["docker", "buildx", "build", "--load", "--quiet", "-t", image, str(tmp_path)],
                    check=True, capture_output=True, timeout=300)
-    with tarfile.open(fileobj=io.BytesIO(b"".join(stream_save(docker_client, base)))) as archive:
-        manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
-        big = archive.extractfile(manifest[0]["Layers"][1]).read()  # type: ignore[union-attr]
+    big = _layer_tars(docker_client, base)[1]
     assert len(big) > 16 * 1024 * 1024
     analysis = analyze_target(image, client=docker_client, cache_dir=None, base_layer_count=2, base_image=base)
     row = analysis.layers[1]
@@ -187,6 +183,13 @@ def test_base_layer_count_and_errors(image: str, docker_client: Any, busybox: st
     assert base_layer_count(docker_client, image, "cio-test-missing/none:1") is None
     with pytest.raises(EngineError, match="cannot inspect image cio-test-missing/none:1"):
         analyze_target("cio-test-missing/none:1", client=docker_client, cache_dir=None, base_layer_count=0)
+
+
+def _layer_tars(docker_client: Any, image: str) -> list[bytes]:
+    """The image's layer tars as `docker save` holds them, oldest first."""
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream_save(docker_client, image)))) as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))  # type: ignore[arg-type]
+        return [archive.extractfile(path).read() for path in manifest[0]["Layers"]]  # type: ignore[union-attr]
 
 
 def _figures(analysis: ImageAnalysis) -> tuple[object, ...]:
