@@ -40,10 +40,10 @@ from typing import Any
 
 import docker
 
-from ci_optimizer.analyze.archive import read_archive
-from ci_optimizer.analyze.compress import Throttle
-from ci_optimizer.engine import save
-from ci_optimizer.engine.save import analyze_target, base_layer_count
+from ci_optimizer.adapters import image_export as save
+from ci_optimizer.adapters.image_export import analyze_target, base_layer_count
+from ci_optimizer.measure.archive import read_archive
+from ci_optimizer.measure.compress import Throttle
 
 REPO = Path(__file__).resolve().parents[1]
 IMAGE = "cio-bench-analysis/large:production"

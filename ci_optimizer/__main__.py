@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from ci_optimizer.cli import main
+from ci_optimizer.cli.main import main
 
 raise SystemExit(main())

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
-from ci_optimizer.checks import CHECKS_CONFIG_SCHEMA, CheckSettings, parse_check_settings
 from ci_optimizer.errors import ConfigError
+from ci_optimizer.judge.checks import CHECKS_CONFIG_SCHEMA, CheckSettings, parse_check_settings
 from ci_optimizer.sizes import parse_percent, parse_size
 from ci_optimizer.textfile import read_text
 
@@ -143,7 +143,7 @@ def _validate(document: Any, source: str) -> None:
     import jsonschema  # noqa: PLC0415 - ~90 ms at start-up, paid only when there is a config file
 
     validator = jsonschema.Draft202012Validator(config_schema())
-    # `checks:` has its own reader with its own messages (checks/settings.py); it runs after this.
+    # `checks:` has its own reader with its own messages (judge/checks/check_settings.py); it runs after this.
     found = (e for e in validator.iter_errors(document) if list(e.absolute_path)[:1] != ["checks"])
     errors = sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
     if errors:

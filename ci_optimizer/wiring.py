@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci_optimizer.engine import client as engine_client
-from ci_optimizer.engine import containers, inspect
-from ci_optimizer.engine.buildx import BuildxBuilder, buildx_available
-from ci_optimizer.engine.classic import ClassicBuilder
-from ci_optimizer.pipeline import Builder
-from ci_optimizer.report import ImageStats
-from ci_optimizer.stages import Instruction
+from ci_optimizer.adapters import containers
+from ci_optimizer.adapters import docker_client as engine_client
+from ci_optimizer.adapters import images as inspect
+from ci_optimizer.builders.buildx import BuildxBuilder, buildx_available
+from ci_optimizer.builders.classic import ClassicBuilder
+from ci_optimizer.dockerfile.stages import Instruction
+from ci_optimizer.pipeline.head import Builder
+from ci_optimizer.report.model import ImageStats
 
 
 def environment() -> Mapping[str, str]:

@@ -19,23 +19,25 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from ci_optimizer import cli, proc, report_json
-from ci_optimizer import markdown_text as md
+from ci_optimizer.adapters import proc
+from ci_optimizer.cli import main as cli
 from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, CommandError
 from ci_optimizer.github import comment as sticky
+from ci_optimizer.github.action_settings import ActionSettings, load_settings, read_input
 from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
 from ci_optimizer.github.runner import ActionOutputs, Console, append_summary, redact, write_outputs
-from ci_optimizer.github.settings import ActionSettings, load_settings, read_input
-from ci_optimizer.layers import clean_created_by
-from ci_optimizer.render_markdown import (
+from ci_optimizer.measure.history import clean_created_by
+from ci_optimizer.report import json_report as report_json
+from ci_optimizer.report import markdown_text as md
+from ci_optimizer.report.markdown import (
     COMMENT_LIMIT,
     SUMMARY_LIMIT,
     MarkdownOptions,
     render_markdown,
     stable_digest,
 )
-from ci_optimizer.report import Report
+from ci_optimizer.report.model import Report
 from ci_optimizer.sizes import format_size
 
 REPORT_PATH = ".ci-optimizer/report.json"  # relative to the workspace, so later steps can upload it

@@ -22,7 +22,7 @@ from requests import RequestException
 from urllib3.util.retry import Retry
 
 from ci_optimizer.errors import GitHubError
-from ci_optimizer.github.settings import CommentMode, Secret
+from ci_optimizer.github.action_settings import CommentMode, Secret
 
 _MARKER = re.compile(r'^<!-- ci-optimizer:comment key="(?P<key>[^"<>]*)" digest="(?P<digest>[0-9a-f]*)" -->$')
 

@@ -16,13 +16,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from ci_optimizer import report_json
 from ci_optimizer.errors import EXIT_OK, GitHubError, UsageError
 from ci_optimizer.github import comment as sticky
+from ci_optimizer.github.action_settings import RunnerEnv, Secret, read_input, runner_env, sanitize_key
 from ci_optimizer.github.event import pull_request, read_event, workflow_run
 from ci_optimizer.github.runner import Console, append_summary, output_block, redact
-from ci_optimizer.github.settings import RunnerEnv, Secret, read_input, runner_env, sanitize_key
-from ci_optimizer.render_markdown import COMMENT_LIMIT, SUMMARY_LIMIT, MarkdownOptions, render_markdown, stable_digest
+from ci_optimizer.report import json_report as report_json
+from ci_optimizer.report.markdown import (
+    COMMENT_LIMIT,
+    SUMMARY_LIMIT,
+    MarkdownOptions,
+    render_markdown,
+    stable_digest,
+)
 from ci_optimizer.textfile import read_text
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ci_optimizer import report_json
+from ci_optimizer.report import json_report as report_json
 from tests.e2e.harness import FORK_TOKEN, REPO, TOKEN, Project, assert_no_token, pr_event
 from tests.fakes.github_api import FakeGitHub
 

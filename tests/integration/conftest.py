@@ -15,7 +15,7 @@ import docker
 import docker.errors
 import pytest
 
-from ci_optimizer.cli import main
+from ci_optimizer.cli.main import main
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from ci_optimizer.analyze.compress import gzip_size
-from ci_optimizer.engine.save import analyze_target, base_layer_count, stream_save
+from ci_optimizer.adapters.image_export import analyze_target, base_layer_count, stream_save
 from ci_optimizer.errors import EngineError
-from ci_optimizer.report import ImageAnalysis, WastedPath
+from ci_optimizer.measure.compress import gzip_size
+from ci_optimizer.report.model import ImageAnalysis, WastedPath
 
 pytestmark = pytest.mark.integration
 

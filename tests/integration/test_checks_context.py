@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_optimizer.engine.context import heavy_dirs, read_build_context
-from ci_optimizer.engine.hadolint import find_hadolint, run_hadolint
+from ci_optimizer.adapters.build_context import heavy_dirs, read_build_context
+from ci_optimizer.adapters.hadolint_run import find_hadolint, run_hadolint
 
 pytestmark = pytest.mark.integration
 

@@ -14,14 +14,14 @@ from typing import IO, Any, cast
 
 import pytest
 
-from ci_optimizer.checks import CheckInputs, LayerFiles, run_checks
-from ci_optimizer.checks.model import SmokeOutcome, stage_chain
-from ci_optimizer.engine.checklist import gather_inputs
-from ci_optimizer.engine.hadolint import NOT_INSTALLED, run_hadolint
-from ci_optimizer.engine.smoke import run_smoke
-from ci_optimizer.pipeline import Planned, RunOptions, run_pipeline
-from ci_optimizer.report import CheckResult, TargetResult
-from ci_optimizer.sarif import sarif_log
+from ci_optimizer.adapters.hadolint_run import NOT_INSTALLED, run_hadolint
+from ci_optimizer.adapters.smoke_run import run_smoke
+from ci_optimizer.judge.checks import CheckInputs, LayerFiles, run_checks
+from ci_optimizer.judge.checks.inputs import SmokeOutcome, stage_chain
+from ci_optimizer.pipeline.check_inputs import gather_inputs
+from ci_optimizer.pipeline.head import Planned, RunOptions, run_pipeline
+from ci_optimizer.report.model import CheckResult, TargetResult
+from ci_optimizer.report.sarif import sarif_log
 from ci_optimizer.sizes import format_size
 from ci_optimizer.wiring import engine_adapters
 from tests.integration.conftest import write_project

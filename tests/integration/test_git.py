@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ci_optimizer.adapters.git import find_merge_base, head_commit, is_shallow, repo_root, resolve, worktree
 from ci_optimizer.errors import EXIT_ERROR, GitError
-from ci_optimizer.git import find_merge_base, head_commit, is_shallow, repo_root, resolve, worktree
 
 from .git_helpers import commit, git, new_repo
 

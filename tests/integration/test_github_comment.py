@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from ci_optimizer.errors import GitHubError
+from ci_optimizer.github.action_settings import Secret
 from ci_optimizer.github.comment import (
     CommentResult,
     PyGithubComments,
@@ -18,7 +19,6 @@ from ci_optimizer.github.comment import (
     pull_head_sha,
     upsert,
 )
-from ci_optimizer.github.settings import Secret
 from tests.fakes.github_api import FakeGitHub
 
 pytestmark = pytest.mark.integration

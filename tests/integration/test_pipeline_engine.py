@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ci_optimizer import report_json
+from ci_optimizer.report import json_report as report_json
 from tests.integration.conftest import write_project
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ci_optimizer.analyze.v1ids import chain_ids, v1_id
+from ci_optimizer.measure.v1ids import chain_ids, v1_id
 
 MTIME = 1_700_000_000
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ci_optimizer.checks.model import CheckInputs, Finding, LayerFiles
-from ci_optimizer.parse import parse_dockerfile
-from ci_optimizer.report import ImageConfig, TargetResult
-from ci_optimizer.roles import assign_roles
+from ci_optimizer.dockerfile.parse import parse_dockerfile
+from ci_optimizer.dockerfile.roles import assign_roles
+from ci_optimizer.judge.checks.inputs import CheckInputs, Finding, LayerFiles
+from ci_optimizer.report.model import ImageConfig, TargetResult
 
 
 def make_inputs(

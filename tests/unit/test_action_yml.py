@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from ci_optimizer.github.action_settings import INPUT_DEFAULTS, load_settings
 from ci_optimizer.github.runner import ActionOutputs, parse_output_file, write_outputs
-from ci_optimizer.github.settings import INPUT_DEFAULTS, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ci_optimizer.analyze.archive import read_archive
-from ci_optimizer.analyze.compress import Compressed, SamplePlan, Throttle, gzip_size
-from ci_optimizer.analyze.v1ids import chain_ids, v1_id
 from ci_optimizer.errors import EngineError
+from ci_optimizer.measure.archive import read_archive
+from ci_optimizer.measure.compress import Compressed, SamplePlan, Throttle, gzip_size
+from ci_optimizer.measure.v1ids import chain_ids, v1_id
 from tests.unit.analyze_support import chunked, diff_id, file, layer, legacy_archive, oci_archive, whiteout
 
 LAYERS = [

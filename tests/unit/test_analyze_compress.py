@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ci_optimizer.analyze import compress
-from ci_optimizer.analyze.compress import Compressed, LayerCompressor, SamplePlan, Throttle, gzip_size
+from ci_optimizer.measure import compress
+from ci_optimizer.measure.compress import Compressed, LayerCompressor, SamplePlan, Throttle, gzip_size
 
 SMALL = SamplePlan(block=32 * 1024, exact_below=16, dense_stride=4, sparse_step=1024 * 1024, sparse_block=128 * 1024,
                    large_file=256 * 1024)

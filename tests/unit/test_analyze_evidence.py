@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from array import array
 
-from ci_optimizer.analyze.compress import Compressed
-from ci_optimizer.analyze.evidence import final_files, layer_files
-from ci_optimizer.analyze.layers import DIR, FILE, LINK, OPAQUE, WHITEOUT, LayerSummary
-from ci_optimizer.report import Layer
+from ci_optimizer.judge.checks.evidence import final_files, layer_files
+from ci_optimizer.measure.compress import Compressed
+from ci_optimizer.measure.summary import DIR, FILE, LINK, OPAQUE, WHITEOUT, LayerSummary
+from ci_optimizer.report.model import Layer
 
 
 def layer(*entries: tuple[str, int, int]) -> LayerSummary:

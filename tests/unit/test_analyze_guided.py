@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from ci_optimizer.analyze import guided
-from ci_optimizer.analyze.compress import (
+from ci_optimizer.measure import guided
+from ci_optimizer.measure.compress import (
     GZIP_FRAMING,
     WINDOW,
     Compressed,
@@ -18,7 +18,7 @@ from ci_optimizer.analyze.compress import (
     deflate_size,
     gzip_size,
 )
-from ci_optimizer.analyze.guided import GuidedCompressor, layer_estimator
+from ci_optimizer.measure.guided import GuidedCompressor, layer_estimator
 
 BLOCK = 64 * 1024  # as in production: with 32 KiB blocks the per-block method itself is ~1 % low
 GUIDED = SamplePlan(block=BLOCK, exact_below=16, dense_stride=4, guided=True, guided_samples=10)

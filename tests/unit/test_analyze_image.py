@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ci_optimizer.analyze.bytestream import ByteStream
-from ci_optimizer.analyze.image import analyze_layers, visible_files, with_analysis
-from ci_optimizer.analyze.layers import LayerSummary, summarize
-from ci_optimizer.report import PathSize, TargetResult, WastedPath
+from ci_optimizer.measure.bytestream import ByteStream
+from ci_optimizer.measure.stacking import analyze_layers, visible_files, with_analysis
+from ci_optimizer.measure.summary import LayerSummary, summarize
+from ci_optimizer.report.model import PathSize, TargetResult, WastedPath
 from tests.unit.analyze_support import MTIME, directory, file, layer, opaque, symlink, whiteout
 
 

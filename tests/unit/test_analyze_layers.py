@@ -4,10 +4,10 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from ci_optimizer.analyze.bytestream import ByteStream
-from ci_optimizer.analyze.cache import LayerCache
-from ci_optimizer.analyze.compress import Compressed
-from ci_optimizer.analyze.layers import (
+from ci_optimizer.adapters.layer_cache import LayerCache
+from ci_optimizer.measure.bytestream import ByteStream
+from ci_optimizer.measure.compress import Compressed
+from ci_optimizer.measure.summary import (
     DIR,
     FILE,
     HARD,

@@ -5,9 +5,9 @@ import tarfile
 
 import pytest
 
-from ci_optimizer.analyze.bytestream import ByteStream
-from ci_optimizer.analyze.tarstream import DIRECTORY, HARDLINK, SYMLINK, entries, scan
 from ci_optimizer.errors import EngineError
+from ci_optimizer.measure.bytestream import ByteStream
+from ci_optimizer.measure.tarstream import DIRECTORY, HARDLINK, SYMLINK, entries, scan
 from tests.unit.analyze_support import chunked, directory, file, hardlink, layer, symlink
 
 

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from ci_optimizer import report_json
-from ci_optimizer.baseline import read_baseline, read_saved, rebase_options, write_baseline
+from ci_optimizer.compare.baseline import read_baseline, read_saved, rebase_options, write_baseline
 from ci_optimizer.errors import ConfigError
-from ci_optimizer.pipeline import RunOptions
-from ci_optimizer.plan import image_repository
-from ci_optimizer.report import Report, TargetResult
+from ci_optimizer.pipeline.head import RunOptions
+from ci_optimizer.plan.build_plan import image_repository
+from ci_optimizer.report import json_report as report_json
+from ci_optimizer.report.model import Report, TargetResult
 
 REPORT = Report(dockerfile="Dockerfile", targets=(
     TargetResult(name="production", dockerfile="Dockerfile", role="production", stage_line=3, status="built",

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ci_optimizer.budgets import apply_budgets, budget_warnings, evaluate_budgets
 from ci_optimizer.config import Config, parse_config
-from ci_optimizer.report import (
+from ci_optimizer.judge.budgets import apply_budgets, budget_warnings, evaluate_budgets
+from ci_optimizer.report.model import (
     Baseline,
     BudgetResult,
     ImageAnalysis,

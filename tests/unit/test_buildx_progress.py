@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ci_optimizer.engine.buildx import bake_argv, bake_definition, resolve_round
-from ci_optimizer.plan import BuildOutcome, BuildPlan, BuildTarget
-from ci_optimizer.progress import BuildProgress, normalize_reference
+from ci_optimizer.builders.buildx import bake_argv, bake_definition, resolve_round
+from ci_optimizer.builders.progress import BuildProgress, normalize_reference
+from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget
 
 DATA = Path(__file__).parent / "data"
 
@@ -180,7 +180,7 @@ def test_a_single_target_bake_prints_unprefixed_steps_and_export() -> None:
 
 
 def test_buildx_is_found_by_its_plugin_file_and_not_without_the_docker_cli(tmp_path: Path) -> None:
-    from ci_optimizer.engine.buildx import buildx_available  # noqa: PLC0415
+    from ci_optimizer.builders.buildx import buildx_available  # noqa: PLC0415
 
     bin_dir, config = tmp_path / "bin", tmp_path / "docker-config"
     (config / "cli-plugins").mkdir(parents=True)

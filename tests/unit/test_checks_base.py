@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ci_optimizer.checks.base_images import FAMILIES
-from ci_optimizer.checks.minimal_base import (
+from ci_optimizer.judge.checks.base_images import FAMILIES
+from ci_optimizer.judge.checks.minimal_base import (
     ImageRef,
     check_minimal_base,
     classify,
@@ -11,8 +11,8 @@ from ci_optimizer.checks.minimal_base import (
     parse_ref,
     sibling_ref,
 )
-from ci_optimizer.checks.multistage import check_multi_stage
-from ci_optimizer.report import ImageConfig
+from ci_optimizer.judge.checks.multistage import check_multi_stage
+from ci_optimizer.report.model import ImageConfig
 from tests.unit.checks_support import failed, make_inputs, passed
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_optimizer.checks.devdeps import check_no_dev_dependencies
+from ci_optimizer.judge.checks.devdeps import check_no_dev_dependencies
 from tests.unit.checks_support import failed, make_inputs, passed
 
 OK = ["no dev dependency install reaches production"]

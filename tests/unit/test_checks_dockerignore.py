@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_optimizer.checks.dockerignore import check_dockerignore, excluded, parse_patterns
+from ci_optimizer.judge.checks.dockerignore import check_dockerignore, excluded, parse_patterns
 from tests.unit.checks_support import failed, make_inputs, passed
 
 COPY_ALL = "FROM a\nWORKDIR /app\nCOPY . .\n"

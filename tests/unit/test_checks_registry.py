@@ -3,14 +3,14 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from ci_optimizer.checks import CHECK_IDS, CHECKS_CONFIG_SCHEMA, parse_check_settings, run_checks
-from ci_optimizer.checks.hadolint import parse_json, target_of
-from ci_optimizer.checks.model import HadolintFinding, HadolintRun, SmokeOutcome
-from ci_optimizer.checks.settings import CheckSetting, CheckSettings
-from ci_optimizer.checks.smoke import check_read_only_smoke
+from ci_optimizer.dockerfile.parse import parse_dockerfile
 from ci_optimizer.errors import ConfigError
-from ci_optimizer.parse import parse_dockerfile
-from ci_optimizer.report import CheckResult, ImageConfig
+from ci_optimizer.judge.checks import CHECK_IDS, CHECKS_CONFIG_SCHEMA, parse_check_settings, run_checks
+from ci_optimizer.judge.checks.check_settings import CheckSetting, CheckSettings
+from ci_optimizer.judge.checks.hadolint_rules import parse_json, target_of
+from ci_optimizer.judge.checks.inputs import HadolintFinding, HadolintRun, SmokeOutcome
+from ci_optimizer.judge.checks.read_only import check_read_only_smoke
+from ci_optimizer.report.model import CheckResult, ImageConfig
 from tests.unit.checks_support import failed, make_inputs, passed
 
 GOOD = (

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from ci_optimizer.checks.shell import Command, Install, commands, installs
-from ci_optimizer.parse import parse_dockerfile
+from ci_optimizer.dockerfile.parse import parse_dockerfile
+from ci_optimizer.judge.checks.shell import Command, Install, commands, installs
 
 
 def run_commands(run: str) -> list[tuple[str, ...]]:

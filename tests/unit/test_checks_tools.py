@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from ci_optimizer.checks.model import LayerFiles
-from ci_optimizer.checks.tools import (
+from ci_optimizer.judge.checks.inputs import LayerFiles
+from ci_optimizer.judge.checks.tools import (
     check_no_build_tools,
     check_no_package_caches,
     check_no_package_manager,
     check_no_shell,
     needed_programs,
 )
-from ci_optimizer.report import ImageConfig
+from ci_optimizer.report.model import ImageConfig
 from tests.unit.checks_support import failed, make_inputs, passed
 
 NOT_ANALYSED = " (from the Dockerfile: the image's files were not analysed)"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ci_optimizer.cli import main
+from ci_optimizer.cli.main import main
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from ci_optimizer.compare import apply_baseline, diff_layers, layer_key
-from ci_optimizer.report import Baseline, Layer, LayerChange, Report, TargetResult
+from ci_optimizer.compare.deltas import apply_baseline, diff_layers, layer_key
+from ci_optimizer.report.model import Baseline, Layer, LayerChange, Report, TargetResult
 
 
 def layer(created_by: str, size: int, line: int | None = None, *, from_base: bool = False) -> Layer:

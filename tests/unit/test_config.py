@@ -6,7 +6,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ci_optimizer.checks import CHECKS_CONFIG_SCHEMA, CheckSetting, CheckSettings
 from ci_optimizer.config import (
     Budget,
     Config,
@@ -18,6 +17,7 @@ from ci_optimizer.config import (
     schema_text,
 )
 from ci_optimizer.errors import EXIT_ERROR, ConfigError
+from ci_optimizer.judge.checks import CHECKS_CONFIG_SCHEMA, CheckSetting, CheckSettings
 
 FULL = """\
 dockerfiles:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ci_optimizer.cli import main
+from ci_optimizer.cli.main import main
 from ci_optimizer.config import config_schema
 
 DOCKERFILE = """\

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from ci_optimizer.engine.save import BACKGROUND_NICE, yield_cpu
+from ci_optimizer.adapters.image_export import BACKGROUND_NICE, yield_cpu
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from ci_optimizer.github.action import cli_run_options, comment_title, exit_code, run_argv
+from ci_optimizer.github.action_settings import load_settings
 from ci_optimizer.github.comment import (
     CommentForbidden,
     StoredComment,
@@ -20,8 +21,7 @@ from ci_optimizer.github.comment import (
     upsert,
 )
 from ci_optimizer.github.event import PullRequest
-from ci_optimizer.github.settings import load_settings
-from ci_optimizer.report import BudgetResult, Report, TargetResult, TesterResult
+from ci_optimizer.report.model import BudgetResult, Report, TargetResult, TesterResult
 
 
 class Thread:

@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from ci_optimizer.errors import UsageError
-from ci_optimizer.github.event import pull_request, read_event, workflow_run
-from ci_optimizer.github.saved_report import CommentRequest, Target, comment_target
-from ci_optimizer.github.settings import (
+from ci_optimizer.github.action_settings import (
     Secret,
     default_comment_key,
     load_settings,
@@ -18,6 +16,8 @@ from ci_optimizer.github.settings import (
     sanitize_key,
     split_list,
 )
+from ci_optimizer.github.event import pull_request, read_event, workflow_run
+from ci_optimizer.github.saved_report import CommentRequest, Target, comment_target
 
 TOKEN = "ghs_0123456789abcdefSECRET"
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from ci_optimizer.layers import attribute_layers, clean_created_by, history_keyword
-from ci_optimizer.parse import parse_dockerfile
-from ci_optimizer.pipeline import stage_chain
-from ci_optimizer.report import Layer
+from ci_optimizer.dockerfile.parse import parse_dockerfile
+from ci_optimizer.measure.history import attribute_layers, clean_created_by, history_keyword
+from ci_optimizer.pipeline.head import stage_chain
+from ci_optimizer.report.model import Layer
 
 DOCKERFILE = (
     "FROM local/busybox:1 AS builder\n"  # 1

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from ci_optimizer.dockerfile.parse import expand, parse_dockerfile, read_dockerfile
 from ci_optimizer.errors import DockerfileError
-from ci_optimizer.parse import expand, parse_dockerfile, read_dockerfile
 
 
 def test_named_stages_and_their_sources() -> None:

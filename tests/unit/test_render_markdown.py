@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from ci_optimizer import markdown_text as md
-from ci_optimizer.render_markdown import COMMENT_LIMIT, MarkdownOptions, render_markdown, stable_digest
-from ci_optimizer.report import (
+from ci_optimizer.report import markdown_text as md
+from ci_optimizer.report.markdown import COMMENT_LIMIT, MarkdownOptions, render_markdown, stable_digest
+from ci_optimizer.report.model import (
     Baseline,
     BudgetResult,
     CheckResult,

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from ci_optimizer.dockerfile.parse import parse_dockerfile
+from ci_optimizer.dockerfile.roles import assign_roles, select_targets
 from ci_optimizer.errors import UsageError
-from ci_optimizer.parse import parse_dockerfile
-from ci_optimizer.roles import assign_roles, select_targets
 
 SEED = (
     "FROM python:3.12 AS builder\nRUN pip wheel .\n"

@@ -11,8 +11,8 @@ import pytest
 
 from ci_optimizer import __version__
 from ci_optimizer.errors import UsageError
-from ci_optimizer.report import CheckResult
-from ci_optimizer.sarif import sarif_log, write_sarif
+from ci_optimizer.report.model import CheckResult
+from ci_optimizer.report.sarif import sarif_log, write_sarif
 
 ROOT = Path("/work/repo")
 API_DOCKERFILE = {"uri": "services/api/Dockerfile", "uriBaseId": "%SRCROOT%"}

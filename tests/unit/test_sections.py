@@ -2,9 +2,18 @@ from __future__ import annotations
 
 import json
 
-from ci_optimizer import report_json, sections
-from ci_optimizer.report import BudgetResult, CheckResult, Reduction, Report, Section, TargetResult, TesterResult
-from ci_optimizer.sections import by_section, combine, reductions, stage_name
+from ci_optimizer.report import json_report as report_json
+from ci_optimizer.report import sections
+from ci_optimizer.report.model import (
+    BudgetResult,
+    CheckResult,
+    Reduction,
+    Report,
+    Section,
+    TargetResult,
+    TesterResult,
+)
+from ci_optimizer.report.sections import by_section, combine, reductions, stage_name
 
 
 def target(name: str, dockerfile: str, size: int = 10) -> TargetResult:
@@ -82,7 +91,7 @@ def test_a_combined_report_round_trips_through_json() -> None:
 
 
 def test_the_terminal_report_shows_every_dockerfiles_tester_and_reduction() -> None:
-    from ci_optimizer.render_terminal import render_terminal  # noqa: PLC0415
+    from ci_optimizer.report.terminal import render_terminal  # noqa: PLC0415
 
     combined = combine([one("a/Dockerfile", "tester", "production"),
                         one("b/Dockerfile", "tester", "production", tester_passed=False)])

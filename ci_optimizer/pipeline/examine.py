@@ -1,0 +1,143 @@
+"""After the build: the deep layer analysis of the chosen targets and the production checklist.
+
+Glue at the edge: it gathers evidence from the engine and the build context and hands it to the
+pure cores (`analyze/`, `checks/`). Only the head is examined; the base run is measured only.
+Nothing here fails a run by itself: an analysis that cannot read an image becomes a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ci_optimizer.adapters.image_export import analyze_target, base_layer_count, diff_ids
+from ci_optimizer.adapters.layer_cache import LayerCache
+from ci_optimizer.errors import CiOptimizerError, UsageError
+from ci_optimizer.judge.checks import CheckSettings, run_checks
+from ci_optimizer.judge.checks.evidence import final_files, layer_files
+from ci_optimizer.judge.checks.inputs import LayerFiles
+from ci_optimizer.measure.stacking import with_analysis
+from ci_optimizer.pipeline.check_inputs import gather_inputs
+from ci_optimizer.pipeline.head import Planned, RunOptions
+from ci_optimizer.report.model import CheckResult, Report, TargetResult
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExamineOptions:
+    analyze: str = "production"  # "production", "all", "none", or target names separated by commas
+    cache_dir: Path | None = None  # layer summaries by diff ID; None: no cache
+    smoke: bool = False
+    smoke_seconds: float = 5.0
+    hadolint: bool = True
+    path_env: str | None = None  # where hadolint is looked for
+
+
+def check_analyze_spec(spec: str, planned: Sequence[Planned]) -> None:
+    """Reject unknown `--analyze` names before anything is built. Pure."""
+    words = [w.strip() for w in spec.split(",") if w.strip()]
+    if words in ([], ["none"], ["all"], ["production"]):
+        return
+    known = {t.name for p in planned for t in p.plan.targets}
+    qualified = {f"{p.model.path}:{t.name}" for p in planned for t in p.plan.targets}
+    unknown = [w for w in words if w not in known and w not in qualified]
+    if unknown:
+        raise UsageError(f"--analyze: no target named {unknown[0]!r} (targets: {', '.join(sorted(known))})")
+
+
+def analysis_targets(report: Report, spec: str) -> tuple[str, ...]:
+    """Names of the targets `--analyze SPEC` selects, in report order. Pure."""
+    words = [w.strip() for w in spec.split(",") if w.strip()]
+    if words in ([], ["none"]):
+        return ()
+    if words == ["all"]:
+        return tuple(t.name for t in report.targets)
+    if words == ["production"] and not report.target("production"):
+        return tuple(t.name for t in report.targets if t.role == "production")
+    known = {t.name for t in report.targets}
+    unknown = [w for w in words if w not in known]
+    if unknown:
+        raise UsageError(f"--analyze: no target named {unknown[0]!r} (targets: {', '.join(sorted(known))})")
+    return tuple(t.name for t in report.targets if t.name in words)
+
+
+def examine(
+    report: Report,
+    runs: Sequence[tuple[RunOptions, Planned]],
+    *,
+    client: Any,
+    options: ExamineOptions,
+    settings: CheckSettings,
+    log: Log,
+) -> Report:
+    chosen = set(analysis_targets(report, options.analyze))
+    warnings = list(report.warnings)
+    targets = tuple(
+        _analyze(t, t.tag, client=client, options=options, log=log, warnings=warnings)
+        if t.name in chosen and t.status == "built" and t.tag else t
+        for t in report.targets
+    )
+    report = replace(report, targets=targets, warnings=tuple(warnings))
+    checks: list[CheckResult] = []
+    for run, planned in runs:
+        production = next(
+            (t for t in report.targets if t.role == "production" and t.dockerfile == str(run.dockerfile)), None
+        )
+        files, layers = _file_evidence(production, client=client, cache_dir=options.cache_dir)
+        inputs = gather_inputs(
+            model=planned.model, roles=planned.roles, production=production, dockerfile=run.dockerfile,
+            context=run.context, build_args=run.build_args, client=client, path_env=options.path_env,
+            hadolint=options.hadolint, smoke=options.smoke, smoke_seconds=options.smoke_seconds,
+            final_files=files, layer_files=layers,
+        )
+        checks += run_checks(inputs, settings)
+    return replace(report, checks=(*report.checks, *checks))
+
+
+def _base_layers_from_history(target: TargetResult) -> int:
+    """When the engine lacks the base image: its layers as the history attributes them, if it lines up."""
+    if len(target.layer_details) != target.layers:
+        return 0
+    return sum(1 for layer in target.layer_details if layer.from_base)
+
+
+def _file_evidence(
+    production: TargetResult | None, *, client: Any, cache_dir: Path | None
+) -> tuple[dict[str, int] | None, tuple[LayerFiles, ...] | None]:
+    """The production image's files, from the layer summaries its analysis left in the cache.
+
+    None when production was not analysed (`--analyze none`) or there is no cache: the checks
+    then judge from the Dockerfile and say so.
+    """
+    if production is None or production.analysis is None or production.tag is None or cache_dir is None:
+        return None, None
+    cache = LayerCache(cache_dir)
+    try:
+        summaries = [cache.get(diff_id) for diff_id in diff_ids(client, production.tag)]
+    except CiOptimizerError:
+        return None, None
+    found = [s for s in summaries if s is not None]
+    if len(found) != len(summaries):
+        return None, None
+    return final_files(found), layer_files(found, production.layer_details, production.analysis.base_layers)
+
+
+def _analyze(
+    target: TargetResult, tag: str, *, client: Any, options: ExamineOptions, log: Log, warnings: list[str]
+) -> TargetResult:
+    base = target.base_image or "scratch"
+    try:
+        base_layers = base_layer_count(client, tag, base)
+        log(f"ci-optimizer: analysing the layers of {target.name}")
+        analysis = analyze_target(
+            tag, client=client, cache_dir=options.cache_dir,
+            base_layer_count=base_layers if base_layers is not None else _base_layers_from_history(target),
+            base_image=base if base_layers else None,
+        )
+    except CiOptimizerError as exc:
+        warnings.append(f"layer analysis of {target.name} failed: {exc.one_line()}")
+        return target
+    return with_analysis(target, analysis)

@@ -1,0 +1,154 @@
+"""Report <-> JSON. The JSON document is the contract other tools (and `--baseline`) rely on."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ci_optimizer.errors import ConfigError
+from ci_optimizer.report.model import (
+    SCHEMA_VERSION,
+    Baseline,
+    BudgetResult,
+    CheckResult,
+    ImageAnalysis,
+    ImageConfig,
+    Layer,
+    LayerAnalysis,
+    LayerChange,
+    PathSize,
+    Reduction,
+    Report,
+    Section,
+    TargetResult,
+    TesterResult,
+    WastedPath,
+)
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "passed": report.passed,
+        "dockerfile": report.dockerfile,
+        "builder_backend": report.builder_backend,
+        "build_seconds": report.build_seconds,
+        "targets": [_target(t) for t in report.targets],
+        "tester": asdict(report.tester) if report.tester else None,
+        "reduction": _reduction(report.reduction) if report.reduction else None,
+        "budgets": [asdict(b) for b in report.budgets],
+        "checks": [asdict(c) for c in report.checks],
+        "warnings": list(report.warnings),
+        "sections": [_section(s) for s in report.sections],
+        "baseline": asdict(report.baseline) if report.baseline else None,
+        **report.extra,
+    }
+
+
+def dumps(report: Report) -> str:
+    return json.dumps(to_dict(report), indent=2, sort_keys=False) + "\n"
+
+
+@cache
+def report_schema() -> dict[str, Any]:
+    text = resources.files("ci_optimizer").joinpath("schemas/report.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def validate(document: Any, *, source: str = "report") -> None:
+    """Raise ConfigError naming the first offending key path."""
+    import jsonschema  # noqa: PLC0415 - ~90 ms at start-up, and only baselines are validated
+
+    validator = jsonschema.Draft202012Validator(report_schema())
+    error = next(iter(sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))), None)
+    if error is not None:
+        path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ConfigError(f"{path}: {error.message}", location=source)
+
+
+def from_dict(document: Any, *, source: str = "report") -> Report:
+    """Read a report back (a saved baseline); validates against the schema first."""
+    validate(document, source=source)
+    return Report(
+        dockerfile=document["dockerfile"],
+        targets=tuple(_target_from(t) for t in document["targets"]),
+        tester=TesterResult(**_tuples(document["tester"], "log_tail")) if document["tester"] else None,
+        reduction=_reduction_from(document["reduction"]) if document["reduction"] else None,
+        budgets=tuple(BudgetResult(**b) for b in document["budgets"]),
+        checks=tuple(CheckResult(**c) for c in document["checks"]),
+        builder_backend=document.get("builder_backend", "buildx"),
+        build_seconds=document.get("build_seconds"),
+        warnings=tuple(document.get("warnings", ())),
+        sections=tuple(_section_from(s) for s in document.get("sections", ())),
+        baseline=Baseline(**_tuples(document["baseline"], "fetched")) if document.get("baseline") else None,
+    )
+
+
+def _target(t: TargetResult) -> dict[str, Any]:
+    data = asdict(t)
+    data["config"] = _config(t.config) if t.config else None
+    return data
+
+
+def _config(c: ImageConfig) -> dict[str, Any]:
+    data = asdict(c)
+    data["labels"] = dict(c.labels)
+    return data
+
+
+def _reduction(r: Reduction) -> dict[str, Any]:
+    return {"from": r.from_target, "to": r.to_target, "from_bytes": r.from_bytes, "to_bytes": r.to_bytes,
+            "percent": r.percent}
+
+
+def _reduction_from(d: dict[str, Any]) -> Reduction:
+    return Reduction(from_target=d["from"], to_target=d["to"], from_bytes=d["from_bytes"], to_bytes=d["to_bytes"],
+                     percent=d["percent"])
+
+
+def _section(s: Section) -> dict[str, Any]:
+    return {"dockerfile": s.dockerfile, "tester": asdict(s.tester) if s.tester else None,
+            "reduction": _reduction(s.reduction) if s.reduction else None, "build_seconds": s.build_seconds}
+
+
+def _section_from(d: dict[str, Any]) -> Section:
+    return Section(
+        dockerfile=d["dockerfile"],
+        tester=TesterResult(**_tuples(d["tester"], "log_tail")) if d.get("tester") else None,
+        reduction=_reduction_from(d["reduction"]) if d.get("reduction") else None,
+        build_seconds=d.get("build_seconds"),
+    )
+
+
+def _tuples(d: dict[str, Any], *keys: str) -> dict[str, Any]:
+    out = dict(d)
+    for key in keys:
+        if out.get(key) is not None:
+            out[key] = tuple(out[key])
+    return out
+
+
+def _target_from(d: dict[str, Any]) -> TargetResult:
+    data = _tuples(d, "log_tail")
+    data["layer_details"] = tuple(Layer(**layer) for layer in d["layer_details"])
+    data["layer_changes"] = tuple(LayerChange(**change) for change in d.get("layer_changes", ()))
+    if d.get("config") is not None:
+        c = _tuples(d["config"], "healthcheck", "exposed_ports", "entrypoint", "cmd", "env_names")
+        c["labels"] = tuple(sorted(d["config"]["labels"].items()))
+        data["config"] = ImageConfig(**c)
+    if d.get("analysis") is not None:
+        data["analysis"] = _analysis_from(d["analysis"])
+    return TargetResult(**data)
+
+
+def _analysis_from(d: dict[str, Any]) -> ImageAnalysis:
+    data = dict(d)
+    data["layers"] = tuple(LayerAnalysis(**layer) for layer in d["layers"])
+    data["top_wasted"] = tuple(WastedPath(**wasted) for wasted in d.get("top_wasted", ()))
+    data["largest_files"] = tuple(PathSize(**path) for path in d.get("largest_files", ()))
+    data["largest_dirs"] = tuple(PathSize(**path) for path in d.get("largest_dirs", ()))
+    return ImageAnalysis(**data)

@@ -1,0 +1,250 @@
+"""The report: what a run found, as immutable data. JSON shape is versioned (schema_version)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Role = Literal["builder", "tester", "production", "stage"]
+Status = Literal["built", "failed", "skipped"]
+BaseStatus = Literal["new", "built", "failed"]  # the same target on the base: absent, measured, failed to build
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layer:
+    size_bytes: int
+    created_by: str
+    instruction: str | None = None  # Dockerfile instruction keyword, where known
+    line: int | None = None  # Dockerfile line that made it, where known
+    from_base: bool = False  # belongs to the base image, not to the user's own stages
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerChange:
+    """A layer that differs from the base, matched by the instruction that made it (compare/deltas.py)."""
+
+    kind: Literal["new", "gone", "changed"]
+    created_by: str  # the instruction, normalised so that base and head compare
+    base_bytes: int | None
+    head_bytes: int | None
+    delta_bytes: int
+    line: int | None = None  # Dockerfile line on head (on the base for a gone layer), where known
+    from_base: bool = False  # in the base image rather than the user's own stages
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerAnalysis:
+    """One layer as read from the image itself (analyze/); index is its place in the image, oldest first."""
+
+    index: int
+    diff_id: str
+    from_base: bool
+    tar_bytes: int  # the uncompressed layer tar
+    file_bytes: int  # regular-file bytes the layer holds
+    compressed_bytes: int  # gzip level 6, as a registry stores the layer
+    compressed_exact: bool  # False: estimated from sampled blocks (within 1 %)
+    files_added: int
+    files_modified: int
+    files_deleted: int
+    wasted_bytes: int  # bytes of older file versions this layer overwrote, deleted or copied up
+
+
+@dataclass(frozen=True, kw_only=True)
+class WastedPath:
+    path: str  # the file, or the directory a deletion removed
+    size_bytes: int
+    layer: int  # index of the layer that wasted them
+    reason: Literal["deleted", "overwritten", "copied-up"]  # copied-up: chmod/chown of unchanged content
+    versions: int = 1
+    from_base: bool = False  # the wasting layer belongs to the base image
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathSize:
+    path: str
+    size_bytes: int
+    layer: int | None = None  # a file: the layer its visible version is in
+    files: int = 1  # a directory: the regular files under it
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageAnalysis:
+    """Where an image's bytes are and which are wasted: file versions not visible in the final image."""
+
+    total_bytes: int  # every regular-file version in every layer
+    visible_bytes: int  # regular files of the final image
+    wasted_bytes: int  # total_bytes - visible_bytes
+    own_bytes: int  # regular-file bytes the user's own layers hold
+    own_wasted_bytes: int  # wasted by the user's own layers (including base files they overwrote or deleted)
+    efficiency: float  # 1 - wasted / total
+    base_layers: int  # leading layers that belong to the base image
+    files: int  # regular files in the final image
+    compressed_bytes: int
+    compressed_exact: bool
+    layers: tuple[LayerAnalysis, ...]
+    top_wasted: tuple[WastedPath, ...] = ()
+    largest_files: tuple[PathSize, ...] = ()
+    largest_dirs: tuple[PathSize, ...] = ()
+    cached_layers: int = 0  # layers not read from this image's export: in the layer cache, or read with the base
+
+    @property
+    def own_wasted_percent(self) -> float:
+        return 100.0 * self.own_wasted_bytes / self.own_bytes if self.own_bytes else 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageConfig:
+    user: str = ""
+    healthcheck: tuple[str, ...] | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    exposed_ports: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] | None = None
+    cmd: tuple[str, ...] | None = None
+    workdir: str = ""
+    env_names: tuple[str, ...] = ()  # names only: values may hold secrets
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageStats:
+    image_id: str
+    size_bytes: int
+    layers: int
+    layer_details: tuple[Layer, ...]
+    config: ImageConfig
+    base_image: str
+    base_image_bytes: int | None  # size of the base image, when the engine has it
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetResult:
+    name: str
+    dockerfile: str
+    role: Role
+    stage_line: int
+    status: Status
+    tag: str | None = None
+    image_id: str | None = None
+    size_bytes: int | None = None
+    compressed_bytes: int | None = None
+    compressed_exact: bool | None = None
+    layers: int | None = None
+    build_seconds: float | None = None
+    cached_steps: int = 0
+    total_steps: int = 0
+    layer_details: tuple[Layer, ...] = ()
+    config: ImageConfig | None = None
+    base_image: str | None = None
+    base_image_bytes: int | None = None
+    base_size_bytes: int | None = None  # the same target on the PR's base branch
+    delta_bytes: int | None = None
+    delta_percent: float | None = None
+    base_status: BaseStatus | None = None  # None: no comparison was made
+    layer_changes: tuple[LayerChange, ...] = ()
+    analysis: ImageAnalysis | None = None  # deep layer analysis (--analyze), when it ran for this target
+    error: str | None = None
+    log_tail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TesterResult:
+    __test__ = False  # its name starts with "Test": keep pytest from collecting it
+    target: str
+    passed: bool
+    seconds: float
+    log_tail: tuple[str, ...] = ()
+    ran_container: bool = False  # the stage has its own CMD/ENTRYPOINT and it was run
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reduction:
+    from_target: str
+    to_target: str
+    from_bytes: int
+    to_bytes: int
+    percent: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class BudgetResult:
+    target: str
+    rule: str
+    limit: str
+    actual: str
+    passed: bool
+    severity: Literal["error", "warning"] = "error"
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    id: str
+    target: str
+    severity: Literal["error", "warning", "info"]
+    passed: bool
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """One Dockerfile of a several-Dockerfile run: its targets are those whose `dockerfile` matches."""
+
+    dockerfile: str
+    tester: TesterResult | None = None
+    reduction: Reduction | None = None
+    build_seconds: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Baseline:
+    """What the targets were compared with: a base ref built here, or a saved report."""
+
+    source: Literal["ref", "file"]
+    ref: str | None = None  # --base-ref as the user gave it
+    commit: str | None = None  # the merge base that was built
+    path: str | None = None  # --baseline file
+    fetched: tuple[str, ...] = ()  # what a shallow checkout had to fetch to find the merge base
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    dockerfile: str
+    targets: tuple[TargetResult, ...]
+    tester: TesterResult | None = None
+    reduction: Reduction | None = None
+    budgets: tuple[BudgetResult, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+    builder_backend: str = "buildx"
+    build_seconds: float | None = None  # wall time of the whole build
+    warnings: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()  # several Dockerfiles: tester and reduction live here, per Dockerfile
+    baseline: Baseline | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed_targets(self) -> tuple[TargetResult, ...]:
+        return tuple(t for t in self.targets if t.status == "failed")
+
+    @property
+    def failed_budgets(self) -> tuple[BudgetResult, ...]:
+        return tuple(b for b in self.budgets if not b.passed and b.severity == "error")
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        return tuple(c for c in self.checks if not c.passed and c.severity == "error")
+
+    @property
+    def tests_failed(self) -> bool:
+        testers = (self.tester, *(s.tester for s in self.sections))
+        return any(t is not None and not t.passed for t in testers)
+
+    @property
+    def passed(self) -> bool:
+        return not (self.failed_targets or self.tests_failed or self.failed_budgets or self.failed_checks)
+
+    def target(self, name: str) -> TargetResult | None:
+        return next((t for t in self.targets if t.name == name), None)
