@@ -21,7 +21,7 @@ from ci_optimizer.errors import CiOptimizerError, ConfigError
 from ci_optimizer.pipeline.head import Log, RunOptions
 from ci_optimizer.plan.build_plan import image_repository
 from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report.model import SCHEMA_VERSION, Baseline, Report, TargetResult
+from ci_optimizer.report.model import SCHEMA_VERSION, Baseline, BuildResult, Report, TargetResult
 from ci_optimizer.report.sections import combine
 from ci_optimizer.textfile import read_text
 
@@ -180,7 +180,7 @@ def _failed_like(head: Report, dockerfile: str, error: str) -> Report:
     mine = [t for t in head.targets if t.dockerfile == dockerfile]
     failed = tuple(
         TargetResult(name=t.name.removeprefix(f"{dockerfile}:"), dockerfile=dockerfile, role=t.role,
-                     stage_line=t.stage_line, status="failed", error=error)
+                     stage_line=t.stage_line, build=BuildResult(status="failed", error=error))
         for t in mine
     )
     return Report(dockerfile=dockerfile, targets=failed)

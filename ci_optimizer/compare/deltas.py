@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from typing import Literal
 
 from ci_optimizer.measure.history import clean_created_by
-from ci_optimizer.report.model import Baseline, Layer, LayerChange, Report, TargetResult
+from ci_optimizer.report.model import Baseline, Comparison, Layer, LayerChange, Report, TargetResult
 from ci_optimizer.report.sections import stage_name
 from ci_optimizer.sizes import percent_change
 
@@ -84,15 +84,18 @@ def apply_baseline(
 
 
 def _compare(target: TargetResult, old: TargetResult | None, failed: dict[str, list[str]]) -> TargetResult:
+    return replace(target, comparison=_comparison(target, old, failed))
+
+
+def _comparison(target: TargetResult, old: TargetResult | None, failed: dict[str, list[str]]) -> Comparison:
     if old is None:
-        return replace(target, base_status="new")
+        return Comparison(base_status="new")
     if old.status != "built" or old.size_bytes is None:
         failed.setdefault(old.error or "", []).append(target.name)
-        return replace(target, base_status="failed")
+        return Comparison(base_status="failed")
     if target.status != "built" or target.size_bytes is None:
-        return replace(target, base_status="built", base_size_bytes=old.size_bytes)
-    return replace(
-        target,
+        return Comparison(base_status="built", base_size_bytes=old.size_bytes)
+    return Comparison(
         base_status="built",
         base_size_bytes=old.size_bytes,
         delta_bytes=target.size_bytes - old.size_bytes,

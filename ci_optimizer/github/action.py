@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from ci_optimizer.adapters import proc
 from ci_optimizer.cli import main as cli
@@ -37,7 +37,7 @@ from ci_optimizer.report.markdown import (
     render_markdown,
     stable_digest,
 )
-from ci_optimizer.report.model import Report
+from ci_optimizer.report.model import GitHubContext, Report
 from ci_optimizer.sizes import format_size
 
 REPORT_PATH = ".ci-optimizer/report.json"  # relative to the workspace, so later steps can upload it
@@ -214,15 +214,15 @@ def trust_workspace(workspace: str, console: Console) -> None:
 
 def _with_github_block(report: Report, settings: ActionSettings, pr: PullRequest | None) -> Report:
     """Record which PR the report is about, so `ci-optimizer comment` can post it later."""
-    block: dict[str, Any] = {
-        "repository": settings.runner.repository,
-        "pull_request": pr.number if pr is not None and pr.number > 0 else None,
-        "head_sha": pr.head_sha if pr is not None and pr.head_sha else None,
-        "base_sha": pr.base_sha if pr is not None and pr.base_sha else None,
-        "comment_key": settings.comment_key,
-        "budgets_enforced": settings.fail_on_budget,
-    }
-    return replace(report, extra={**report.extra, "github": block})
+    context = GitHubContext(
+        repository=settings.runner.repository,
+        pull_request=pr.number if pr is not None and pr.number > 0 else None,
+        head_sha=pr.head_sha if pr is not None and pr.head_sha else None,
+        base_sha=pr.base_sha if pr is not None and pr.base_sha else None,
+        comment_key=settings.comment_key,
+        budgets_enforced=settings.fail_on_budget,
+    )
+    return replace(report, github=context)
 
 
 def _log_targets(report: Report, console: Console) -> None:

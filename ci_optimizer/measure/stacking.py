@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ci_optimizer.measure.summary import DIR, FILE, HARD, LINK, OPAQUE, WHITEOUT, LayerSummary
-from ci_optimizer.report.model import ImageAnalysis, LayerAnalysis, PathSize, TargetResult, WastedPath
+from ci_optimizer.report.model import CompressedSize, ImageAnalysis, LayerAnalysis, PathSize, TargetResult, WastedPath
 
 TOP = 10
 _SHIPPED = frozenset({FILE, LINK, HARD})
@@ -257,8 +257,6 @@ def _largest_dirs(dir_bytes: dict[str, list[int]]) -> tuple[PathSize, ...]:
 
 
 def with_analysis(target: TargetResult, analysis: ImageAnalysis) -> TargetResult:
-    """The target with its analysis, and the registry (gzip) size the analysis measured."""
-    return replace(
-        target, analysis=analysis, compressed_bytes=analysis.compressed_bytes,
-        compressed_exact=analysis.compressed_exact,
-    )
+    """The target with its analysis, which also holds the registry (gzip) size it measured."""
+    compressed = CompressedSize(bytes=analysis.compressed_bytes, exact=analysis.compressed_exact)
+    return replace(target, analysis=analysis, compressed=compressed)

@@ -15,7 +15,7 @@ from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction
 from ci_optimizer.errors import UsageError
 from ci_optimizer.measure.reduction import compute_reduction
 from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget, image_repository, make_plan
-from ci_optimizer.report.model import ImageStats, Report, TargetResult, TesterResult
+from ci_optimizer.report.model import BuildResult, ImageStats, Report, TargetResult, TesterResult
 
 Log = Callable[[str], None]
 LOG_TAIL = 50
@@ -110,24 +110,20 @@ def stage_chain(model: DockerfileModel, index: int) -> tuple[Instruction, ...]:
 def _target_result(
     planned: Planned, target: BuildTarget, outcome: BuildOutcome, *, images: Images, dockerfile: str
 ) -> TargetResult:
-    result = TargetResult(
-        name=target.name, dockerfile=dockerfile, role=target.role, stage_line=target.line, status="failed",
-        build_seconds=outcome.seconds, cached_steps=outcome.cached_steps, total_steps=outcome.total_steps,
-        error=outcome.error, log_tail=outcome.log_tail,
-    )
+    build = BuildResult(status="failed", seconds=outcome.seconds, cached_steps=outcome.cached_steps,
+                        total_steps=outcome.total_steps, error=outcome.error, log_tail=outcome.log_tail)
     if not outcome.ok or outcome.image_id is None:
-        return result
+        return TargetResult(name=target.name, dockerfile=dockerfile, role=target.role, stage_line=target.line,
+                            build=build)
     stage = planned.model.stages[target.index]
     stats = images.measure(
         outcome.image_id,
         instructions=stage_chain(planned.model, stage.index),
         base_image=planned.model.root_base(stage.index),
     )
-    return replace(
-        result, status="built", error=None, log_tail=(), tag=target.tag, image_id=stats.image_id,
-        size_bytes=stats.size_bytes, layers=stats.layers, layer_details=stats.layer_details, config=stats.config,
-        base_image=stats.base_image, base_image_bytes=stats.base_image_bytes,
-    )
+    return TargetResult(name=target.name, dockerfile=dockerfile, role=target.role, stage_line=target.line,
+                        build=replace(build, status="built", tag=target.tag, error=None, log_tail=()),
+                        image=stats)
 
 
 def _run_tester(

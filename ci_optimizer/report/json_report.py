@@ -13,9 +13,14 @@ from ci_optimizer.report.model import (
     SCHEMA_VERSION,
     Baseline,
     BudgetResult,
+    BuildResult,
     CheckResult,
+    Comparison,
+    CompressedSize,
+    GitHubContext,
     ImageAnalysis,
     ImageConfig,
+    ImageStats,
     Layer,
     LayerAnalysis,
     LayerChange,
@@ -44,7 +49,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "warnings": list(report.warnings),
         "sections": [_section(s) for s in report.sections],
         "baseline": asdict(report.baseline) if report.baseline else None,
-        **report.extra,
+        **({"github": asdict(report.github)} if report.github else {}),
     }
 
 
@@ -85,13 +90,26 @@ def from_dict(document: Any, *, source: str = "report") -> Report:
         warnings=tuple(document.get("warnings", ())),
         sections=tuple(_section_from(s) for s in document.get("sections", ())),
         baseline=Baseline(**_tuples(document["baseline"], "fetched")) if document.get("baseline") else None,
+        github=GitHubContext(**document["github"]) if document.get("github") else None,
     )
 
 
 def _target(t: TargetResult) -> dict[str, Any]:
-    data = asdict(t)
-    data["config"] = _config(t.config) if t.config else None
-    return data
+    """The flat shape of schema version 1, whichever steps ran for the target."""
+    return {
+        "name": t.name, "dockerfile": t.dockerfile, "role": t.role, "stage_line": t.stage_line,
+        "status": t.status, "tag": t.tag, "image_id": t.image_id or None, "size_bytes": t.size_bytes,
+        "compressed_bytes": t.compressed_bytes, "compressed_exact": t.compressed_exact, "layers": t.layers,
+        "build_seconds": t.build_seconds, "cached_steps": t.cached_steps, "total_steps": t.total_steps,
+        "layer_details": [asdict(layer) for layer in t.layer_details],
+        "config": _config(t.config) if t.config else None,
+        "base_image": t.base_image or None, "base_image_bytes": t.base_image_bytes,
+        "base_size_bytes": t.base_size_bytes, "delta_bytes": t.delta_bytes, "delta_percent": t.delta_percent,
+        "base_status": t.base_status,
+        "layer_changes": [asdict(change) for change in t.layer_changes],
+        "analysis": asdict(t.analysis) if t.analysis else None,
+        "error": t.error, "log_tail": list(t.log_tail),
+    }
 
 
 def _config(c: ImageConfig) -> dict[str, Any]:
@@ -133,16 +151,43 @@ def _tuples(d: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def _target_from(d: dict[str, Any]) -> TargetResult:
-    data = _tuples(d, "log_tail")
-    data["layer_details"] = tuple(Layer(**layer) for layer in d["layer_details"])
-    data["layer_changes"] = tuple(LayerChange(**change) for change in d.get("layer_changes", ()))
+    build = BuildResult(
+        status=d["status"], seconds=d.get("build_seconds"), cached_steps=d.get("cached_steps", 0),
+        total_steps=d.get("total_steps", 0), tag=d.get("tag"), error=d.get("error"),
+        log_tail=tuple(d.get("log_tail") or ()),
+    )
+    return TargetResult(
+        name=d["name"], dockerfile=d["dockerfile"], role=d["role"], stage_line=d.get("stage_line", 0), build=build,
+        image=_image_from(d), analysis=_analysis_from(d["analysis"]) if d.get("analysis") is not None else None,
+        compressed=CompressedSize(bytes=d["compressed_bytes"], exact=bool(d.get("compressed_exact")))
+        if d["compressed_bytes"] is not None else None,
+        comparison=_comparison_from(d),
+    )
+
+
+def _image_from(d: dict[str, Any]) -> ImageStats | None:
+    if d["size_bytes"] is None:
+        return None  # not built, or built and not measured
+    config = None
     if d.get("config") is not None:
         c = _tuples(d["config"], "healthcheck", "exposed_ports", "entrypoint", "cmd", "env_names")
         c["labels"] = tuple(sorted(d["config"]["labels"].items()))
-        data["config"] = ImageConfig(**c)
-    if d.get("analysis") is not None:
-        data["analysis"] = _analysis_from(d["analysis"])
-    return TargetResult(**data)
+        config = ImageConfig(**c)
+    return ImageStats(
+        image_id=d["image_id"] or "", size_bytes=d["size_bytes"], layers=d["layers"] or 0,
+        layer_details=tuple(Layer(**layer) for layer in d["layer_details"]), config=config,
+        base_image=d.get("base_image") or "", base_image_bytes=d.get("base_image_bytes"),
+    )
+
+
+def _comparison_from(d: dict[str, Any]) -> Comparison | None:
+    if d.get("base_status") is None:
+        return None
+    return Comparison(
+        base_status=d["base_status"], base_size_bytes=d["base_size_bytes"], delta_bytes=d["delta_bytes"],
+        delta_percent=d["delta_percent"],
+        layer_changes=tuple(LayerChange(**change) for change in d.get("layer_changes", ())),
+    )
 
 
 def _analysis_from(d: dict[str, Any]) -> ImageAnalysis:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 SCHEMA_VERSION = 1
 
@@ -112,39 +112,145 @@ class ImageStats:
     size_bytes: int
     layers: int
     layer_details: tuple[Layer, ...]
-    config: ImageConfig
+    config: ImageConfig | None = None  # None only in a report read back without it
     base_image: str
     base_image_bytes: int | None  # size of the base image, when the engine has it
 
 
 @dataclass(frozen=True, kw_only=True)
+class BuildResult:
+    """The build step of one target: what BuildKit (or the classic builder) reported."""
+
+    status: Status
+    seconds: float | None = None
+    cached_steps: int = 0
+    total_steps: int = 0
+    tag: str | None = None  # the image's tag, once built
+    error: str | None = None
+    log_tail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompressedSize:
+    """The image as a registry stores it: its layers gzipped (level 6)."""
+
+    bytes: int
+    exact: bool  # False: estimated from sampled blocks (within 1 %)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """The compare step: the same target on the base (a ref built here, or a saved report)."""
+
+    base_status: BaseStatus
+    base_size_bytes: int | None = None
+    delta_bytes: int | None = None
+    delta_percent: float | None = None
+    layer_changes: tuple[LayerChange, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class TargetResult:
+    """One target, composed of the results of the steps that ran for it.
+
+    `image` is None until the target is built and measured; `analysis` and `compressed` unless
+    the deep layer analysis ran for it; `comparison` unless there was a baseline. The properties
+    are read-only views for the renderers; the JSON report flattens the same way (json_report.py).
+    """
+
     name: str
     dockerfile: str
     role: Role
     stage_line: int
-    status: Status
-    tag: str | None = None
-    image_id: str | None = None
-    size_bytes: int | None = None
-    compressed_bytes: int | None = None
-    compressed_exact: bool | None = None
-    layers: int | None = None
-    build_seconds: float | None = None
-    cached_steps: int = 0
-    total_steps: int = 0
-    layer_details: tuple[Layer, ...] = ()
-    config: ImageConfig | None = None
-    base_image: str | None = None
-    base_image_bytes: int | None = None
-    base_size_bytes: int | None = None  # the same target on the PR's base branch
-    delta_bytes: int | None = None
-    delta_percent: float | None = None
-    base_status: BaseStatus | None = None  # None: no comparison was made
-    layer_changes: tuple[LayerChange, ...] = ()
-    analysis: ImageAnalysis | None = None  # deep layer analysis (--analyze), when it ran for this target
-    error: str | None = None
-    log_tail: tuple[str, ...] = ()
+    build: BuildResult
+    image: ImageStats | None = None
+    analysis: ImageAnalysis | None = None
+    compressed: CompressedSize | None = None  # measured by the analysis, where it ran
+    comparison: Comparison | None = None
+
+    @property
+    def status(self) -> Status:
+        return self.build.status
+
+    @property
+    def tag(self) -> str | None:
+        return self.build.tag
+
+    @property
+    def build_seconds(self) -> float | None:
+        return self.build.seconds
+
+    @property
+    def cached_steps(self) -> int:
+        return self.build.cached_steps
+
+    @property
+    def total_steps(self) -> int:
+        return self.build.total_steps
+
+    @property
+    def error(self) -> str | None:
+        return self.build.error
+
+    @property
+    def log_tail(self) -> tuple[str, ...]:
+        return self.build.log_tail
+
+    @property
+    def image_id(self) -> str | None:
+        return self.image.image_id if self.image else None
+
+    @property
+    def size_bytes(self) -> int | None:
+        return self.image.size_bytes if self.image else None
+
+    @property
+    def layers(self) -> int | None:
+        return self.image.layers if self.image else None
+
+    @property
+    def layer_details(self) -> tuple[Layer, ...]:
+        return self.image.layer_details if self.image else ()
+
+    @property
+    def config(self) -> ImageConfig | None:
+        return self.image.config if self.image else None
+
+    @property
+    def base_image(self) -> str | None:
+        return self.image.base_image if self.image else None
+
+    @property
+    def base_image_bytes(self) -> int | None:
+        return self.image.base_image_bytes if self.image else None
+
+    @property
+    def compressed_bytes(self) -> int | None:
+        return self.compressed.bytes if self.compressed else None
+
+    @property
+    def compressed_exact(self) -> bool | None:
+        return self.compressed.exact if self.compressed else None
+
+    @property
+    def base_status(self) -> BaseStatus | None:
+        return self.comparison.base_status if self.comparison else None
+
+    @property
+    def base_size_bytes(self) -> int | None:
+        return self.comparison.base_size_bytes if self.comparison else None
+
+    @property
+    def delta_bytes(self) -> int | None:
+        return self.comparison.delta_bytes if self.comparison else None
+
+    @property
+    def delta_percent(self) -> float | None:
+        return self.comparison.delta_percent if self.comparison else None
+
+    @property
+    def layer_changes(self) -> tuple[LayerChange, ...]:
+        return self.comparison.layer_changes if self.comparison else ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +317,18 @@ class Baseline:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GitHubContext:
+    """Which pull request a report is about, so `ci-optimizer comment` can post it later."""
+
+    repository: str
+    pull_request: int | None = None
+    head_sha: str | None = None
+    base_sha: str | None = None
+    comment_key: str = "ci-optimizer"
+    budgets_enforced: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
 class Report:
     dockerfile: str
     targets: tuple[TargetResult, ...]
@@ -223,7 +341,7 @@ class Report:
     warnings: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()  # several Dockerfiles: tester and reduction live here, per Dockerfile
     baseline: Baseline | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    github: GitHubContext | None = None  # set by the action: which PR the report is about
 
     @property
     def failed_targets(self) -> tuple[TargetResult, ...]:

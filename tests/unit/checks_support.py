@@ -8,7 +8,8 @@ from typing import Any
 from ci_optimizer.dockerfile.parse import parse_dockerfile
 from ci_optimizer.dockerfile.roles import assign_roles
 from ci_optimizer.judge.checks.inputs import CheckInputs, Finding, LayerFiles
-from ci_optimizer.report.model import ImageConfig, TargetResult
+from ci_optimizer.report.model import ImageConfig
+from tests.report_support import make_target
 
 
 def make_inputs(
@@ -27,7 +28,7 @@ def make_inputs(
     production = None
     if config is not None:
         stage = model.stages[roles.production]
-        production = TargetResult(
+        production = make_target(
             name=stage.target_name, dockerfile="Dockerfile", role="production", stage_line=stage.line,
             status="built", config=config, base_image=model.root_base(stage.index), base_image_bytes=base_bytes,
         )

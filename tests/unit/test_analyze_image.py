@@ -5,7 +5,8 @@ from dataclasses import replace
 from ci_optimizer.measure.bytestream import ByteStream
 from ci_optimizer.measure.stacking import analyze_layers, visible_files, with_analysis
 from ci_optimizer.measure.summary import LayerSummary, summarize
-from ci_optimizer.report.model import PathSize, TargetResult, WastedPath
+from ci_optimizer.report.model import PathSize, WastedPath
+from tests.report_support import make_target
 from tests.unit.analyze_support import MTIME, directory, file, layer, opaque, symlink, whiteout
 
 
@@ -93,7 +94,7 @@ def test_an_empty_image_is_fully_efficient() -> None:
 
 def test_with_analysis_fills_the_registry_size() -> None:
     analysis = analyze_layers([_summary(layer(file("f", 3)), 0)], base_layers=0)
-    target = TargetResult(name="production", dockerfile="Dockerfile", role="production", stage_line=1, status="built")
+    target = make_target(name="production", dockerfile="Dockerfile", role="production", stage_line=1, status="built")
     folded = with_analysis(target, analysis)
     assert (folded.analysis, folded.compressed_bytes, folded.compressed_exact) == (analysis, 0, False)
 

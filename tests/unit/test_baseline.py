@@ -10,10 +10,11 @@ from ci_optimizer.errors import ConfigError
 from ci_optimizer.pipeline.head import RunOptions
 from ci_optimizer.plan.build_plan import image_repository
 from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report.model import Report, TargetResult
+from ci_optimizer.report.model import Report
+from tests.report_support import make_target
 
 REPORT = Report(dockerfile="Dockerfile", targets=(
-    TargetResult(name="production", dockerfile="Dockerfile", role="production", stage_line=3, status="built",
+    make_target(name="production", dockerfile="Dockerfile", role="production", stage_line=3, status="built",
                  size_bytes=1234),))
 
 

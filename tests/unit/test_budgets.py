@@ -13,6 +13,7 @@ from ci_optimizer.report.model import (
     Section,
     TargetResult,
 )
+from tests.report_support import make_target, retarget
 
 
 def target(name: str, size: int | None, *, role: str = "stage", layers: int = 5, dockerfile: str = "Dockerfile",
@@ -21,7 +22,7 @@ def target(name: str, size: int | None, *, role: str = "stage", layers: int = 5,
     if base is not None and size is not None:
         compared = {"base_status": "built", "base_size_bytes": base, "delta_bytes": size - base,
                     "delta_percent": 100.0 * (size - base) / base}
-    return TargetResult(name=name, dockerfile=dockerfile, role=role, stage_line=1,  # type: ignore[arg-type]
+    return make_target(name=name, dockerfile=dockerfile, role=role, stage_line=1,  # type: ignore[arg-type]
                         status=status, size_bytes=size, layers=layers,  # type: ignore[arg-type]
                         compressed_bytes=compressed, **compared)  # type: ignore[arg-type]
 
@@ -115,7 +116,7 @@ def test_growth_is_skipped_for_new_targets_and_warned_about_without_a_base() -> 
     assert evaluate_budgets(REPORT, cfg) == ()
     assert budget_warnings(REPORT, cfg) == (
         "budgets.production.max_growth: no base to compare with (use --base-ref or --baseline); not judged",)
-    new = replace(REPORT, targets=(replace(PRODUCTION, base_status="new"),))
+    new = replace(REPORT, targets=(retarget(PRODUCTION, base_status="new"),))
     assert evaluate_budgets(new, cfg) == ()
     assert budget_warnings(new, cfg) == ()
 
@@ -129,7 +130,7 @@ def test_a_budget_for_a_target_that_does_not_exist_is_a_warning_naming_the_targe
 
 
 def test_failed_targets_are_not_judged() -> None:
-    failed = replace(REPORT, targets=(replace(PRODUCTION, status="failed", size_bytes=None),), reduction=None)
+    failed = replace(REPORT, targets=(retarget(PRODUCTION, status="failed", size_bytes=None),), reduction=None)
     assert evaluate_budgets(failed, config("budgets:\n  production:\n    max_size: 1MB\n")) == ()
 
 
@@ -145,7 +146,7 @@ def test_rules_that_cannot_be_measured_are_warned_about_not_passed() -> None:
 
 
 def test_compressed_size_is_judged_when_measured() -> None:
-    measured = replace(REPORT, targets=(replace(PRODUCTION, compressed_bytes=31_000_000),))
+    measured = replace(REPORT, targets=(retarget(PRODUCTION, compressed_bytes=31_000_000),))
     cfg = config("budgets:\n  production:\n    max_compressed_size: 30MB\n")
     assert evaluate_budgets(measured, cfg) == (
         BudgetResult(target="production", rule="max_compressed_size", limit="30 MB", actual="31 MB", passed=False,

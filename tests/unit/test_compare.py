@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from ci_optimizer.compare.deltas import apply_baseline, diff_layers, layer_key
 from ci_optimizer.report.model import Baseline, Layer, LayerChange, Report, TargetResult
+from tests.report_support import make_target
 
 
 def layer(created_by: str, size: int, line: int | None = None, *, from_base: bool = False) -> Layer:
@@ -22,7 +23,7 @@ BASE_LAYERS = (
 
 def target(name: str, size: int | None, layers: tuple[Layer, ...] = (), *, status: str = "built",
            dockerfile: str = "Dockerfile", error: str | None = None) -> TargetResult:
-    return TargetResult(name=name, dockerfile=dockerfile, role="production" if name == "production" else "builder",
+    return make_target(name=name, dockerfile=dockerfile, role="production" if name == "production" else "builder",
                         stage_line=1, status=status, size_bytes=size, layer_details=layers,  # type: ignore[arg-type]
                         layers=len(layers) or None, error=error)
 

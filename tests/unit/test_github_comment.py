@@ -22,6 +22,7 @@ from ci_optimizer.github.comment import (
 )
 from ci_optimizer.github.event import PullRequest
 from ci_optimizer.report.model import BudgetResult, Report, TargetResult, TesterResult
+from tests.report_support import make_target, retarget
 
 
 class Thread:
@@ -196,14 +197,14 @@ def test_cli_run_options_are_read_from_the_real_parser() -> None:
 
 
 def built(name: str) -> TargetResult:
-    return TargetResult(name=name, dockerfile="Dockerfile", role="stage", stage_line=1, status="built")
+    return make_target(name=name, dockerfile="Dockerfile", role="stage", stage_line=1, status="built")
 
 
 @pytest.mark.parametrize(
     ("report", "enforce", "code"),
     [
         (Report(dockerfile="D", targets=(built("a"),)), True, 0),
-        (Report(dockerfile="D", targets=(replace(built("a"), status="failed"),)), False, 1),
+        (Report(dockerfile="D", targets=(retarget(built("a"), status="failed"),)), False, 1),
         (Report(dockerfile="D", targets=(built("a"),),
                 tester=TesterResult(target="a", passed=False, seconds=1)), False, 1),
         (Report(dockerfile="D", targets=(built("a"),),

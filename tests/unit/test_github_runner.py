@@ -22,6 +22,7 @@ from ci_optimizer.github.runner import (
     write_outputs,
 )
 from ci_optimizer.report.model import BudgetResult, CheckResult, Report, TargetResult, TesterResult
+from tests.report_support import make_target
 
 
 def test_escaping_follows_the_toolkit() -> None:
@@ -97,7 +98,7 @@ def test_redact() -> None:
 
 def t(name: str, line: int, **extra: object) -> TargetResult:
     fields: dict[str, object] = {"status": "built", **extra}
-    return TargetResult(name=name, dockerfile="/ws/docker/Dockerfile", role="stage", stage_line=line,
+    return make_target(name=name, dockerfile="/ws/docker/Dockerfile", role="stage", stage_line=line,
                         **fields)  # type: ignore[arg-type]
 
 

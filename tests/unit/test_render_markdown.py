@@ -22,12 +22,13 @@ from ci_optimizer.report.model import (
     TargetResult,
     TesterResult,
 )
+from tests.report_support import make_target, retarget
 
 ID = "sha256:" + "ab" * 32
 
 
 def target(name: str, role: str = "stage", size: int | None = 10_000_000, **extra: object) -> TargetResult:
-    return TargetResult(
+    return make_target(
         name=name, dockerfile="Dockerfile", role=role, stage_line=1, status="built",  # type: ignore[arg-type]
         image_id=ID, size_bytes=size, layers=3, build_seconds=1.25, **extra,  # type: ignore[arg-type]
     )
@@ -112,7 +113,7 @@ def test_full_rendering_of_a_passing_report() -> None:
 def test_failed_headline_lists_every_reason_once() -> None:
     report = replace(
         SMALL,
-        targets=(*SMALL.targets[:2], replace(SMALL.targets[2], status="failed", size_bytes=None, error="boom")),
+        targets=(*SMALL.targets[:2], retarget(SMALL.targets[2], status="failed", size_bytes=None, error="boom")),
         tester=TesterResult(target="tester", passed=False, seconds=2.0, log_tail=("E assert 1 == 2",)),
         budgets=(BudgetResult(target="production", rule="max_size", limit="80MB", actual="85.2 MB", passed=False),),
         checks=(CheckResult(id="non-root", target="production", severity="error", passed=False,
@@ -131,7 +132,7 @@ def test_failed_headline_lists_every_reason_once() -> None:
 def test_a_tester_that_failed_to_build_is_reported_as_failed_tests_only() -> None:
     report = replace(
         SMALL,
-        targets=(SMALL.targets[0], replace(SMALL.targets[1], status="failed", size_bytes=None)),
+        targets=(SMALL.targets[0], retarget(SMALL.targets[1], status="failed", size_bytes=None)),
         tester=TesterResult(target="tester", passed=False, seconds=2.0),
     )
     assert render_markdown(report).startswith("### ❌ ci-optimizer: failed\n\n- tests failed in `tester`\n\n")
@@ -172,14 +173,14 @@ def test_delta_cell(extra: dict[str, object], cell: str) -> None:
 
 def test_failed_and_skipped_targets_and_estimated_compressed_size() -> None:
     report = Report(dockerfile="Dockerfile", targets=(
-        replace(target("a"), status="failed", size_bytes=None, layers=None, build_seconds=None),
-        replace(target("b"), status="skipped", size_bytes=None),
+        retarget(target("a"), status="failed", size_bytes=None, layers=None, build_seconds=None),
+        retarget(target("b"), status="skipped", size_bytes=None),
         target("c", compressed_bytes=4_000_000, compressed_exact=False, cached_steps=2, total_steps=5),
     ))
     rows = [line for line in render_markdown(report).splitlines() if line.startswith("| `")]
     assert rows == [
         "| `a` | stage | ❌ build failed | — | — | — | — | — |",
-        "| `b` | stage | skipped | — | — | 3 | 1.2 s | — |",
+        "| `b` | stage | skipped | — | — | — | 1.2 s | — |",
         "| `c` | stage | 10 MB | — | ≈ 4 MB | 3 | 1.2 s (2/5 cached) | — |",
     ]
 
@@ -200,7 +201,7 @@ def test_repository_text_cannot_inject_html_markdown_or_mentions() -> None:
     evil = "x|y`<img src=x onerror=alert(1)>@octocat"
     report = Report(
         dockerfile="Dockerfile",
-        targets=(replace(target(evil), config=ImageConfig(labels=(("maintainer", "@octocat <o@c.at>"),)),
+        targets=(retarget(target(evil), config=ImageConfig(labels=(("maintainer", "@octocat <o@c.at>"),)),
                          layer_details=(Layer(size_bytes=5, created_by="RUN echo </details> @team", line=2),)),),
         budgets=(BudgetResult(target=evil, rule="max_size", limit="1 <b>B</b>", actual="@admin", passed=False,
                               message="see [here](javascript:alert(1))"),),
@@ -230,7 +231,7 @@ def _without_code(text: str) -> str:
 def test_body_fits_the_limit_by_trimming_details_never_the_table() -> None:
     layers = tuple(Layer(size_bytes=1000 + i, created_by="RUN " + "x" * 90 + str(i), line=i + 1) for i in range(40))
     targets = tuple(
-        replace(target(f"t{i}"), status="failed", size_bytes=None, error="e" * 400,
+        retarget(target(f"t{i}"), status="failed", size_bytes=None, error="e" * 400,
                 log_tail=tuple("log line " + "y" * 150 for _ in range(50)), layer_details=layers)
         for i in range(30)
     )
@@ -247,8 +248,8 @@ def test_body_fits_the_limit_by_trimming_details_never_the_table() -> None:
 
 
 def test_several_dockerfiles_get_a_section_each() -> None:
-    api = replace(target("app"), dockerfile="api/Dockerfile")
-    web = replace(target("app"), dockerfile="web/Dockerfile")
+    api = retarget(target("app"), dockerfile="api/Dockerfile")
+    web = retarget(target("app"), dockerfile="web/Dockerfile")
     report = Report(
         dockerfile="api/Dockerfile", targets=(api, web),
         sections=(Section(dockerfile="api/Dockerfile", tester=TesterResult(target="app", passed=True, seconds=1)),
@@ -265,20 +266,20 @@ def test_several_dockerfiles_get_a_section_each() -> None:
 
 def test_build_arg_values_recorded_in_history_never_reach_the_markdown() -> None:
     layer = Layer(size_bytes=7, created_by="RUN |2 NPM_TOKEN=s3cr3t V=1 /bin/sh -c npm ci # buildkit", line=3)
-    text = render_markdown(Report(dockerfile="Dockerfile", targets=(replace(target("app"), layer_details=(layer,)),)))
+    text = render_markdown(Report(dockerfile="Dockerfile", targets=(retarget(target("app"), layer_details=(layer,)),)))
     assert "s3cr3t" not in text
     assert "| 7 B | `RUN npm ci` | `Dockerfile:3` |" in text
 
 
 def test_a_build_arg_value_with_spaces_does_not_leak_into_the_instruction() -> None:
     layer = Layer(size_bytes=7, created_by="RUN |2 NOTE=two words V=1 /bin/sh -c make # buildkit", line=3)
-    text = render_markdown(Report(dockerfile="Dockerfile", targets=(replace(target("app"), layer_details=(layer,)),)))
+    text = render_markdown(Report(dockerfile="Dockerfile", targets=(retarget(target("app"), layer_details=(layer,)),)))
     assert "words" not in text
     assert "| 7 B | `RUN make` | `Dockerfile:3` |" in text
 
 
 def test_layer_changes_say_which_line_made_the_image_grow() -> None:
-    report = Report(dockerfile="Dockerfile", targets=(replace(target("app"), layer_changes=(
+    report = Report(dockerfile="Dockerfile", targets=(retarget(target("app"), layer_changes=(
         LayerChange(kind="changed", created_by="RUN make", base_bytes=1_000_000, head_bytes=4_000_000,
                     delta_bytes=3_000_000, line=7),
         LayerChange(kind="gone", created_by="COPY old /old", base_bytes=500_000, head_bytes=None,
@@ -321,9 +322,9 @@ def test_chart_without_a_base_has_one_bar_per_target_in_kb_for_small_images() ->
 
 
 def test_digest_ignores_timings_and_follows_sizes_and_verdicts() -> None:
-    slower = replace(SMALL, build_seconds=99.0, targets=tuple(replace(t, build_seconds=9.9) for t in SMALL.targets))
+    slower = replace(SMALL, build_seconds=99.0, targets=tuple(retarget(t, build_seconds=9.9) for t in SMALL.targets))
     assert stable_digest(slower) == stable_digest(SMALL)
-    bigger = replace(SMALL, targets=(*SMALL.targets[:2], replace(SMALL.targets[2], size_bytes=85_200_001)))
+    bigger = replace(SMALL, targets=(*SMALL.targets[:2], retarget(SMALL.targets[2], size_bytes=85_200_001)))
     assert stable_digest(bigger) != stable_digest(SMALL)
     failed = replace(SMALL, tester=replace(SMALL.tester, passed=False))  # type: ignore[arg-type]
     assert stable_digest(failed) != stable_digest(SMALL)

@@ -12,12 +12,13 @@ from ci_optimizer.report import json_report as report_json
 from ci_optimizer.report.model import ImageConfig, Layer, Report, TargetResult, TesterResult
 from ci_optimizer.report.terminal import render_terminal
 from ci_optimizer.sizes import format_delta, format_percent, format_size, parse_percent, parse_size
+from tests.report_support import make_target
 
 ID = "sha256:" + "ab" * 32
 
 
 def built(name: str, role: str, size: int, **extra: object) -> TargetResult:
-    return TargetResult(
+    return make_target(
         name=name, dockerfile="Dockerfile", role=role, stage_line=1, status="built", tag=f"p/r:{name}",  # type: ignore[arg-type]
         image_id=ID, size_bytes=size, layers=3, build_seconds=1.25, cached_steps=1, total_steps=4, **extra,  # type: ignore[arg-type]
     )
@@ -85,7 +86,7 @@ def test_reduction_of_the_seed() -> None:
 
 
 def test_no_reduction_without_a_built_builder() -> None:
-    failed_builder = TargetResult(name="builder", dockerfile="D", role="builder", stage_line=1, status="failed")
+    failed_builder = make_target(name="builder", dockerfile="D", role="builder", stage_line=1, status="failed")
     assert compute_reduction((failed_builder, SEED[2])) is None
     assert compute_reduction((SEED[2],)) is None
 
@@ -116,7 +117,7 @@ def test_terminal_report() -> None:
 
 
 def test_terminal_report_of_failures_shows_log_tails() -> None:
-    broken = TargetResult(
+    broken = make_target(
         name="production", dockerfile="Dockerfile", role="production", stage_line=5, status="failed",
         error="[production 2/3] RUN make: exit code: 2", log_tail=("make: *** [all] Error 2",),
     )

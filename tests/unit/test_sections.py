@@ -14,10 +14,11 @@ from ci_optimizer.report.model import (
     TesterResult,
 )
 from ci_optimizer.report.sections import by_section, combine, reductions, stage_name
+from tests.report_support import make_target
 
 
 def target(name: str, dockerfile: str, size: int = 10) -> TargetResult:
-    return TargetResult(name=name, dockerfile=dockerfile, role="stage", stage_line=1, status="built", size_bytes=size)
+    return make_target(name=name, dockerfile=dockerfile, role="stage", stage_line=1, status="built", size_bytes=size)
 
 
 def one(dockerfile: str, *names: str, tester_passed: bool = True) -> Report:
