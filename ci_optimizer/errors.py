@@ -64,3 +64,13 @@ class CommandError(CiOptimizerError):
 
 def dockerfile_location(path: str, line: int | None) -> str:
     return f"{path}:{line}" if line else path
+
+
+def describe_error(exc: BaseException) -> tuple[str, int]:
+    """One line and an exit code for anything that ends a run: ours, an interrupt, or a bug of ours."""
+    if isinstance(exc, CiOptimizerError):
+        return exc.one_line(), exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted", 130
+    return (f"internal error: {type(exc).__name__}: {exc} "
+            "(set CI_OPTIMIZER_DEBUG=1 for the traceback, and please report it)", EXIT_ERROR)

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci_optimizer.adapters import containers
+from ci_optimizer.adapters import containers, images
 from ci_optimizer.adapters import docker_client as engine_client
-from ci_optimizer.adapters import images as inspect
 from ci_optimizer.builders.buildx import BuildxBuilder, buildx_available
 from ci_optimizer.builders.classic import ClassicBuilder
 from ci_optimizer.dockerfile.stages import Instruction
-from ci_optimizer.pipeline.head import Builder
-from ci_optimizer.report.model import ImageStats
+from ci_optimizer.pipeline.ports import Builder, ContainerRun, Engine
+from ci_optimizer.pipeline.request import Session
+from ci_optimizer.report.image_model import ImageStats
 
 
 def environment() -> Mapping[str, str]:
@@ -35,14 +35,14 @@ def layer_cache_dir(env: Mapping[str, str]) -> Path | None:
 
 @dataclass(frozen=True)
 class DockerImages:
-    """`pipeline.Images` over the docker SDK."""
+    """`ports.Images` over the docker SDK."""
 
     client: Any
 
     def measure(self, image_id: str, *, instructions: Sequence[Instruction], base_image: str) -> ImageStats:
-        return inspect.measure(self.client, image_id, instructions=instructions, base_image=base_image)
+        return images.measure(self.client, image_id, instructions=instructions, base_image=base_image)
 
-    def run(self, image: str, *, timeout: float) -> containers.ContainerRun:
+    def run(self, image: str, *, timeout: float) -> ContainerRun:
         return containers.run_to_completion(self.client, image, timeout=timeout)
 
 
@@ -55,3 +55,14 @@ def engine_adapters(env: Mapping[str, str]) -> tuple[Builder, DockerImages]:
     else:
         builder = ClassicBuilder(client)
     return builder, DockerImages(client)
+
+
+def session(env: Mapping[str, str], *, cwd: Path = Path()) -> Session:
+    """The pipeline's view of this machine: the engine, the layer cache and where hadolint is."""
+
+    def engine() -> Engine:
+        builder, images = engine_adapters(env)
+        return Engine(builder=builder, images=images)
+
+    return Session(engine=engine, cwd=cwd, layer_cache=layer_cache_dir(env), path_env=env.get("PATH"),
+                   debug=bool(env.get("CI_OPTIMIZER_DEBUG")))

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import docker.errors
 import requests
 
 from ci_optimizer.errors import EngineError
-
-
-@dataclass(frozen=True, kw_only=True)
-class ContainerRun:
-    exit_code: int | None  # None: it did not finish in time
-    seconds: float
-    output: str
+from ci_optimizer.pipeline.ports import ContainerRun
 
 
 def run_to_completion(client: Any, image: str, *, timeout: float, name_hint: str = "tester") -> ContainerRun:

@@ -26,7 +26,7 @@ from ci_optimizer.measure.archive import read_archive
 from ci_optimizer.measure.compress import DEFAULT_PLAN, SamplePlan, Throttle
 from ci_optimizer.measure.stacking import analyze_layers
 from ci_optimizer.measure.summary import LayerSummary
-from ci_optimizer.report.model import ImageAnalysis
+from ci_optimizer.report.image_model import ImageAnalysis
 
 CHUNK = 4 * 1024 * 1024  # the most one piece holds; a chunked response (the engine's) comes in its own chunks
 CACHE_MAX_BYTES = 2 * 1024**3
@@ -157,7 +157,15 @@ def _prefetch_base(
     return thread
 
 
-def analyze_target(
+def analyze_target(image_ref: str, *, client: Any, cache_dir: Path | None, base_layer_count: int,
+                   base_image: str | None = None, workers: int | None = None,
+                   plan: SamplePlan = DEFAULT_PLAN) -> ImageAnalysis:
+    """Analyse one image the engine holds (a tag or an image ID); see read_image."""
+    return read_image(image_ref, client=client, cache_dir=cache_dir, base_layer_count=base_layer_count,
+                      base_image=base_image, workers=workers, plan=plan)[0]
+
+
+def read_image(
     image_ref: str,
     *,
     client: Any,
@@ -166,8 +174,8 @@ def analyze_target(
     base_image: str | None = None,
     workers: int | None = None,
     plan: SamplePlan = DEFAULT_PLAN,
-) -> ImageAnalysis:
-    """Analyse one image the engine holds (a tag or an image ID).
+) -> tuple[ImageAnalysis, tuple[LayerSummary, ...]]:
+    """Analyse one image the engine holds (a tag or an image ID); also its layer summaries, oldest first.
 
     `base_layer_count` leading layers belong to the base image (see base_layer_count());
     `base_image`, when the engine has it, is read alongside to take its layers off the critical
@@ -201,7 +209,7 @@ def analyze_target(
         if summary is None:
             raise EngineError(f"layer {diff_id} of {image_ref} was neither read nor found in the layer cache")
         summaries.append(summary)
-    return analyze_layers(summaries, base_layers=base_layer_count, cached_layers=cached)
+    return analyze_layers(summaries, base_layers=base_layer_count, cached_layers=cached), tuple(summaries)
 
 
 def _reason(exc: BaseException) -> str:

@@ -6,36 +6,45 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from ci_optimizer import __version__
 from ci_optimizer.cli import config_commands as config_cli
 from ci_optimizer.cli.comment_command import add_comment_parser
-from ci_optimizer.compare import baseline
-from ci_optimizer.config import load_config
-from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError
-from ci_optimizer.judge.budgets import apply_budgets
-from ci_optimizer.pipeline.examine import ExamineOptions, check_analyze_spec, examine
-from ci_optimizer.pipeline.head import Planned, RunOptions, prepare, run_pipeline
-from ci_optimizer.plan.runs import Flags, runs_for
+from ci_optimizer.compare.baseline import write_baseline
+from ci_optimizer.errors import EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError, describe_error
+from ci_optimizer.pipeline.request import Request
+from ci_optimizer.plan.prepare import RunOptions
+from ci_optimizer.plan.runs import Flags, parse_build_args
 from ci_optimizer.report import json_report as report_json
 from ci_optimizer.report.model import Report
 from ci_optimizer.report.sarif import write_sarif
-from ci_optimizer.report.sections import combine
 from ci_optimizer.report.terminal import render_terminal
+
+DESCRIPTION = """\
+Build every target of a multi-stage Dockerfile, run its tester stage, measure each image
+(size, compressed size, layers, what each layer adds), compare with the base branch, check the
+production image against a readiness checklist, and fail when a size budget is exceeded.
+
+exit codes: 0 passed, 1 a build, test, budget or error-level check failed, 2 usage, config or
+environment error (one line on stderr naming the file, line or key).
+"""
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit 2 through the same boundary."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        # main() prints "ci-optimizer: error: " once; a subcommand's errors name the subcommand
+        command = self.prog.removeprefix("ci-optimizer").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ci-optimizer", description=__doc__)
+    parser = _Parser(prog="ci-optimizer", description=DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"ci-optimizer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -77,76 +86,35 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     try:
         args = build_parser().parse_args(argv)
         code: int = args.handler(args, out, err)
-    except CiOptimizerError as exc:
-        print(f"ci-optimizer: error: {exc.one_line()}", file=err)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("ci-optimizer: interrupted", file=err)
-        return 130
-    except Exception as exc:  # a bug of ours: still one line and a documented exit code
-        if os.environ.get("CI_OPTIMIZER_DEBUG"):
+    except (Exception, KeyboardInterrupt) as exc:  # the one boundary: one line and a documented exit code
+        message, code = describe_error(exc)
+        if not isinstance(exc, CiOptimizerError | KeyboardInterrupt) and os.environ.get("CI_OPTIMIZER_DEBUG"):
             traceback.print_exc(file=err)
-        print(f"ci-optimizer: internal error: {type(exc).__name__}: {exc} "
-              "(set CI_OPTIMIZER_DEBUG=1 for the traceback, and please report it)", file=err)
-        return EXIT_ERROR
+        prefix = "" if isinstance(exc, KeyboardInterrupt) or message.startswith("internal error") else "error: "
+        print(f"ci-optimizer: {prefix}{message}", file=err)
     return code
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ci_optimizer.wiring import (  # noqa: PLC0415 - keep `--help` free of docker imports
-        engine_adapters,
-        environment,
-        layer_cache_dir,
-    )
+    from ci_optimizer.pipeline import spine  # noqa: PLC0415 - keep `--help` free of docker imports
+    from ci_optimizer.wiring import environment, session  # noqa: PLC0415
 
     def log(line: str) -> None:
         if not args.quiet:
             print(line, file=err, flush=True)
 
-    env = environment()
-    config = load_config(args.config, root=Path())
-    runs = runs_for(config, run_flags(args), run_options(args))
-    planned = [prepare(options) for options in runs]  # Dockerfile and target errors come before any engine I/O
-    check_analyze_spec(args.analyze, planned)
-    saved, fallback = baseline.read_saved(args.baseline, fallback=args.base_ref) if args.baseline else (None, ())
-    base = baseline.locate(args.base_ref, cwd=Path(), log=log) if args.base_ref and saved is None else None
-    builder, images = engine_adapters(environment())
-
-    def run_one(options: RunOptions, planned: Planned | None = None) -> Report:
-        return run_pipeline(options, builder=builder, images=images, log=log, planned=planned)[0]
-
-    def run_head() -> Report:
-        return combine([run_one(options, plan) for options, plan in zip(runs, planned, strict=True)])
-
-    if base is not None:
-        base_builder, base_images = engine_adapters(environment())  # its own client: the base builds in a thread
-
-        def run_base(options: RunOptions) -> Report:
-            return run_pipeline(options, builder=base_builder, images=base_images,
-                                log=lambda line: log(f"base: {line}"))[0]
-
-        report = baseline.alongside_base(run_head, runs, base=base, run=run_base, log=log, cwd=Path(),
-                                         warnings=fallback)
-    else:
-        report = run_head()
-    if saved is not None:
-        report = baseline.compare_with_saved(report, saved, args.baseline)
-    report = examine(report, list(zip(runs, planned, strict=True)), client=images.client,
-                     options=examine_options(args, env, layer_cache_dir(env)), settings=config.checks, log=log)
-    report = apply_budgets(report, config)
+    report = spine.run(request_from_args(args), session(environment()), log=log)
     if args.write_baseline:
-        baseline.write_baseline(report, args.write_baseline)
+        write_baseline(report, args.write_baseline)
     if args.sarif is not None:
         write_sarif(args.sarif, report.checks, root=Path.cwd())
     write_outputs(report, args, out)
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
-def examine_options(args: argparse.Namespace, env: Mapping[str, str], cache_dir: Path | None) -> ExamineOptions:
-    return ExamineOptions(
-        analyze=args.analyze, cache_dir=cache_dir, smoke=args.smoke, hadolint=not args.no_hadolint,
-        path_env=env.get("PATH"),
-    )
+def request_from_args(args: argparse.Namespace) -> Request:
+    return Request(config=args.config, flags=run_flags(args), template=run_options(args), base_ref=args.base_ref,
+                   baseline=args.baseline, analyze=args.analyze, smoke=args.smoke, hadolint=not args.no_hadolint)
 
 
 def run_flags(args: argparse.Namespace) -> Flags:
@@ -168,16 +136,6 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         tester_timeout=args.tester_timeout,
         no_cache=args.no_cache,
     )
-
-
-def parse_build_args(items: Sequence[str]) -> dict[str, str]:
-    parsed = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not key or not eq:
-            raise UsageError(f"--build-arg {item!r}: expected KEY=VALUE")
-        parsed[key] = value
-    return parsed
 
 
 def write_outputs(report: Report, args: argparse.Namespace, out: TextIO) -> None:

@@ -15,7 +15,8 @@ from difflib import SequenceMatcher
 from typing import Literal
 
 from ci_optimizer.measure.history import clean_created_by
-from ci_optimizer.report.model import Baseline, Comparison, Layer, LayerChange, Report, TargetResult
+from ci_optimizer.report.image_model import Layer
+from ci_optimizer.report.model import Baseline, Comparison, LayerChange, Report, TargetResult
 from ci_optimizer.report.sections import stage_name
 from ci_optimizer.sizes import percent_change
 

@@ -1,33 +1,34 @@
-"""The GitHub Action: inputs -> `ci-optimizer run` -> annotations, summary, comment, outputs.
+"""The GitHub Action: inputs -> the pipeline -> annotations, summary, comment, outputs.
 
-The action drives the same `run` command users run locally (so comparison, budgets and the
-config file behave identically), reads back the JSON report it wrote, and publishes it. The
-summary is written before the comment is attempted: it needs no permission, so a fork PR
-still gets the full report even when the comment is refused.
+The action calls the same spine as `ci-optimizer run` (pipeline/spine.py), in-process, with a
+Request built from its inputs, so comparison, budgets and the config file behave identically;
+then it publishes the report. The summary is written before the comment is attempted: it needs
+no permission, so a fork PR still gets the full report even when the comment is refused.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import io
-import json
 import os
 import sys
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from ci_optimizer.adapters import proc
-from ci_optimizer.cli import main as cli
-from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, CommandError
+from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, CommandError, describe_error
 from ci_optimizer.github import comment as sticky
 from ci_optimizer.github.action_settings import ActionSettings, load_settings, read_input
 from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
 from ci_optimizer.github.runner import ActionOutputs, Console, append_summary, redact, write_outputs
 from ci_optimizer.measure.history import clean_created_by
+from ci_optimizer.pipeline.ports import Log
+from ci_optimizer.pipeline.request import Request, Session
+from ci_optimizer.plan.prepare import RunOptions
+from ci_optimizer.plan.runs import Flags, parse_build_args
 from ci_optimizer.report import json_report as report_json
 from ci_optimizer.report import markdown_text as md
 from ci_optimizer.report.markdown import (
@@ -38,6 +39,7 @@ from ci_optimizer.report.markdown import (
     stable_digest,
 )
 from ci_optimizer.report.model import GitHubContext, Report
+from ci_optimizer.report.terminal import render_terminal
 from ci_optimizer.sizes import format_size
 
 REPORT_PATH = ".ci-optimizer/report.json"  # relative to the workspace, so later steps can upload it
@@ -48,14 +50,21 @@ FORK_HELP = (
     "(see docs/github-action.md, 'Pull requests from forks')."
 )
 
-RunCli = Callable[..., int]
+RunPipeline = Callable[[Request, Session, Log], Report]
+
+
+def _run_spine(request: Request, session: Session, log: Log) -> Report:
+    from ci_optimizer.pipeline import spine  # noqa: PLC0415 - loads docker; a bad input fails before it
+
+    return spine.run(request, session, log=log)
 
 
 def main() -> int:
-    """entrypoint.py's target: the wiring module supplies the environment."""
-    from ci_optimizer.wiring import environment  # noqa: PLC0415 - the one module that reads os.environ
+    """entrypoint.py's target: the wiring module supplies the environment and the engine."""
+    from ci_optimizer.wiring import environment, session  # noqa: PLC0415 - the one module that reads os.environ
 
-    return run_action(environment(), stdout=sys.stdout)
+    env = environment()
+    return run_action(env, stdout=sys.stdout, session=session(env))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,8 +73,8 @@ class Published:
     comment_url: str = ""
 
 
-def run_action(env: Mapping[str, str], *, stdout: TextIO, run_cli: RunCli = cli.main,
-               throttle: bool = True) -> int:
+def run_action(env: Mapping[str, str], *, stdout: TextIO, session: Session,
+               run_pipeline: RunPipeline = _run_spine, throttle: bool = True) -> int:
     """The whole action; every error ends as one `::error` line, outputs written, exit code 2."""
     console = Console(stdout)
     token = read_input(env, "github-token") or env.get("GITHUB_TOKEN", "")
@@ -74,7 +83,7 @@ def run_action(env: Mapping[str, str], *, stdout: TextIO, run_cli: RunCli = cli.
     try:
         settings = load_settings(env)
         pr = pull_request(settings.runner.event_name, read_event(settings.runner.event_path))
-        return _run(settings, pr, console, stdout=stdout, run_cli=run_cli, throttle=throttle)
+        return _run(settings, pr, console, session=session, run_pipeline=run_pipeline, throttle=throttle)
     except CiOptimizerError as exc:
         console.error(exc.one_line(), title="ci-optimizer")
         _write_outputs_safely(console, env.get("GITHUB_OUTPUT"),
@@ -82,29 +91,26 @@ def run_action(env: Mapping[str, str], *, stdout: TextIO, run_cli: RunCli = cli.
         return exc.exit_code
 
 
-def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, stdout: TextIO,
-         run_cli: RunCli, throttle: bool) -> int:
+def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, session: Session,
+         run_pipeline: RunPipeline, throttle: bool) -> int:
     trust_workspace(settings.runner.workspace, console)
     report_file = Path(settings.runner.workspace) / REPORT_PATH
     report_file.unlink(missing_ok=True)  # a stale report from an earlier run must never be published
-    argv = run_argv(settings, pr, str(report_file), cli_run_options(), console)
-    tee = _LastLine(stdout)
-    table = io.StringIO()  # the terminal table, printed after the build log's group closes
-    with console.group("ci-optimizer: build, test and measure every target"):
-        code = run_cli(argv, stdout=table, stderr=tee)
-    if table.getvalue().strip():
-        console.line(table.getvalue().rstrip("\n"))
     publisher = _Publisher(settings=settings, pr=pr, console=console, throttle=throttle)
     try:
-        report = _read_report(report_file, code, tee.last)
-    except CiOptimizerError as exc:
-        message = exc.one_line()
-        console.error(message.removeprefix("ci-optimizer: error: "), title="ci-optimizer")
-        published = publisher.error(message)
+        with console.group("ci-optimizer: build, test and measure every target"):
+            report = run_pipeline(request_from_settings(settings, pr), session, console.line)
+    except Exception as exc:  # the boundary: whatever stopped the run still replaces the old verdict
+        if session.debug:
+            console.line(traceback.format_exc())
+        message, code = describe_error(exc)
+        console.error(message, title="ci-optimizer")
+        published = publisher.error(f"ci-optimizer: error: {message}")
         _finish(console, settings, passed=False, report="", comment_url=published.comment_url)
-        return code if code not in (EXIT_OK, EXIT_FAILED) else EXIT_ERROR
+        return code
+    console.line(render_terminal(report).rstrip("\n"))
     report = _with_github_block(report, settings, pr)
-    report_file.write_text(report_json.dumps(report), encoding="utf-8")
+    _write_report(report_file, report)
     _log_targets(report, console)
     for note in annotations_for(report, budgets_enforced=settings.fail_on_budget,
                                 workspace=settings.runner.workspace):
@@ -112,24 +118,18 @@ def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, 
         emit(note.message, file=note.file, line=note.line, title=note.title)
     published = publisher.report(report)
     result = exit_code(report, fail_on_budget=settings.fail_on_budget)
-    if code == EXIT_ERROR:
-        result = EXIT_ERROR  # the run wrote a partial report, then stopped on an error
     if published.code == EXIT_ERROR:
         result = EXIT_ERROR
     _finish(console, settings, passed=result == EXIT_OK, report=REPORT_PATH, comment_url=published.comment_url)
     return result
 
 
-def _read_report(path: Path, code: int, last_line: str) -> Report:
-    if not path.is_file():
-        # `run` stopped before it knew anything (bad Dockerfile, unknown target, no engine): its
-        # one-line error is the last line it printed.
-        raise CiOptimizerError(last_line or f"ci-optimizer run exited with {code} without writing a report")
+def _write_report(path: Path, report: Report) -> None:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CiOptimizerError(f"cannot read the report: {exc}", location=str(path)) from None
-    return report_json.from_dict(document, source=str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(report_json.dumps(report), encoding="utf-8")
+    except OSError as exc:
+        raise CiOptimizerError(f"cannot write the report: {exc.strerror or exc}", location=str(path)) from None
 
 
 def exit_code(report: Report, *, fail_on_budget: bool) -> int:
@@ -141,56 +141,31 @@ def exit_code(report: Report, *, fail_on_budget: bool) -> int:
     return EXIT_OK
 
 
-def run_argv(settings: ActionSettings, pr: PullRequest | None, report_path: str,
-             supported: frozenset[str], console: Console | None = None) -> list[str]:
-    """The `ci-optimizer run` command line for these inputs. Pure.
+def request_from_settings(settings: ActionSettings, pr: PullRequest | None) -> Request:
+    """The pipeline request for these inputs. Pure.
 
-    A CLI without the comparison flags gets a warning instead of a usage error, and the run
-    goes on without a comparison.
+    Only what the user set overrides the config: an explicit `file` picks one of its Dockerfiles.
+    With both `baseline` and a base ref, the saved report is read and the base is built only when
+    the file is missing or unreadable (an expired artifact, the first PR after adopting). A push
+    has no base: nothing to compare.
     """
-    argv = ["run", "--json", report_path]
-    # Only what the user set: an explicit --file would pick one of the config's Dockerfiles.
-    if settings.file:
-        argv += ["--file", settings.file]
-    if settings.context:
-        argv += ["--context", settings.context]
-    if settings.config:
-        argv += ["--config", settings.config]
-    if settings.targets:
-        argv += ["--targets", ",".join(settings.targets)]
-    if settings.tester:
-        argv += ["--tester", settings.tester]
-    if settings.production:
-        argv += ["--production", settings.production]
-    for item in settings.build_args:
-        argv += ["--build-arg", item]
-    if settings.tag_prefix != "ci-optimizer":
-        argv += ["--tag-prefix", settings.tag_prefix]
-    wanted: list[tuple[str, str]] = []
-    if settings.baseline:
-        wanted.append(("--baseline", settings.baseline))
-    # With both, `run` reads the baseline and builds the base only when the file is missing or
-    # unreadable (an expired artifact, the first PR after adopting): a warning, never a failure.
-    base = settings.base_ref or (pr.base_sha if pr is not None else None)
-    if base:
-        wanted.append(("--base-ref", base))
-    for flag, value in wanted:
-        if flag in supported:
-            argv += [flag, value]
-        elif console is not None:
-            console.warning(f"this version of ci-optimizer cannot compare ({flag} is not supported): "
-                            "the report has no deltas against the base")
-    return argv
-
-
-def cli_run_options() -> frozenset[str]:
-    """The option strings `ci-optimizer run` accepts (argparse keeps them on its actions)."""
-    parser = cli.build_parser()
-    for action in parser._actions:  # argparse has no public way to list subcommands
-        if isinstance(action, argparse._SubParsersAction):
-            run = action.choices["run"]
-            return frozenset(opt for a in run._actions for opt in a.option_strings)
-    return frozenset()
+    file = Path(settings.file) if settings.file else None
+    context = Path(settings.context) if settings.context else None
+    build_args = parse_build_args(settings.build_args)
+    targets = tuple(settings.targets)
+    flags = Flags(file=file, context=context, targets=targets, tester=settings.tester or None,
+                  production=settings.production or None, build_args=build_args)
+    root = context if context is not None else Path()
+    template = RunOptions(
+        dockerfile=file if file is not None else root / "Dockerfile", context=root, targets=targets,
+        tester=settings.tester or None, production=settings.production or None, build_args=build_args,
+        tag_prefix=settings.tag_prefix,
+    )
+    return Request(
+        config=Path(settings.config) if settings.config else None, flags=flags, template=template,
+        base_ref=settings.base_ref or (pr.base_sha if pr is not None and pr.base_sha else None),
+        baseline=Path(settings.baseline) if settings.baseline else None,
+    )
 
 
 def trust_workspace(workspace: str, console: Console) -> None:
@@ -320,22 +295,3 @@ def _write_outputs_safely(console: Console, path: str | None, outputs: ActionOut
         write_outputs(path, outputs)
     except CiOptimizerError as exc:
         console.error(exc.one_line(), title="ci-optimizer")
-
-
-class _LastLine(io.StringIO):
-    """Passes the build log through to the step's log and remembers its last line (the error)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        super().__init__()
-        self.stream = stream
-        self.last = ""
-
-    def write(self, text: str) -> int:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if lines:
-            self.last = lines[-1]
-        self.stream.write(text)
-        return len(text)
-
-    def flush(self) -> None:
-        self.stream.flush()

@@ -13,8 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ci_optimizer.dockerfile.stages import Instruction
-from ci_optimizer.report.model import Layer
+from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction
+from ci_optimizer.report.image_model import Layer
 
 FILESYSTEM = frozenset({"RUN", "COPY", "ADD"})
 _NOP = re.compile(r"^/bin/sh -c #\(nop\)\s+(\w+)")
@@ -104,3 +104,8 @@ def _pop_match(remaining: list[Instruction], keyword: str) -> Instruction | None
         if candidate.keyword in FILESYSTEM:
             return None  # a RUN/COPY always writes history: a mismatch means we left the user's stages
     return None
+
+
+def chain_instructions(model: DockerfileModel, index: int) -> tuple[Instruction, ...]:
+    """Instructions of a stage and of the stages it is `FROM`, oldest first: its image history."""
+    return tuple(ins for stage in model.chain(index) for ins in stage.instructions)

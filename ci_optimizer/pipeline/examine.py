@@ -12,15 +12,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ci_optimizer.adapters.image_export import analyze_target, base_layer_count, diff_ids
-from ci_optimizer.adapters.layer_cache import LayerCache
+from ci_optimizer.adapters.image_export import base_layer_count, read_image
 from ci_optimizer.errors import CiOptimizerError, UsageError
 from ci_optimizer.judge.checks import CheckSettings, run_checks
 from ci_optimizer.judge.checks.evidence import final_files, layer_files
 from ci_optimizer.judge.checks.inputs import LayerFiles
 from ci_optimizer.measure.stacking import with_analysis
+from ci_optimizer.measure.summary import LayerSummary
 from ci_optimizer.pipeline.check_inputs import gather_inputs
-from ci_optimizer.pipeline.head import Planned, RunOptions
+from ci_optimizer.plan.prepare import Planned, RunOptions
 from ci_optimizer.report.model import CheckResult, Report, TargetResult
 
 Log = Callable[[str], None]
@@ -75,18 +75,24 @@ def examine(
 ) -> Report:
     chosen = set(analysis_targets(report, options.analyze))
     warnings = list(report.warnings)
-    targets = tuple(
-        _analyze(t, t.tag, client=client, options=options, log=log, warnings=warnings)
-        if t.name in chosen and t.status == "built" and t.tag else t
-        for t in report.targets
-    )
-    report = replace(report, targets=targets, warnings=tuple(warnings))
+    layers_of: dict[str, tuple[LayerSummary, ...]] = {}  # the analysed targets' layers, for the checks
+    targets = []
+    for target in report.targets:
+        if target.name in chosen and target.status == "built" and target.tag:
+            analysed, summaries = _analyze(target, target.tag, client=client, options=options, log=log,
+                                           warnings=warnings)
+            targets.append(analysed)
+            if summaries:
+                layers_of[target.name] = summaries
+        else:
+            targets.append(target)
+    report = replace(report, targets=tuple(targets), warnings=tuple(warnings))
     checks: list[CheckResult] = []
     for run, planned in runs:
         production = next(
             (t for t in report.targets if t.role == "production" and t.dockerfile == str(run.dockerfile)), None
         )
-        files, layers = _file_evidence(production, client=client, cache_dir=options.cache_dir)
+        files, layers = _file_evidence(production, layers_of.get(production.name) if production else None)
         inputs = gather_inputs(
             model=planned.model, roles=planned.roles, production=production, dockerfile=run.dockerfile,
             context=run.context, build_args=run.build_args, client=client, path_env=options.path_env,
@@ -105,39 +111,31 @@ def _base_layers_from_history(target: TargetResult) -> int:
 
 
 def _file_evidence(
-    production: TargetResult | None, *, client: Any, cache_dir: Path | None
+    production: TargetResult | None, summaries: Sequence[LayerSummary] | None
 ) -> tuple[dict[str, int] | None, tuple[LayerFiles, ...] | None]:
-    """The production image's files, from the layer summaries its analysis left in the cache.
+    """The production image's files, from the layers its analysis read (or found in the cache).
 
-    None when production was not analysed (`--analyze none`) or there is no cache: the checks
+    None when production was not analysed (`--analyze none`, or the analysis failed): the checks
     then judge from the Dockerfile and say so.
     """
-    if production is None or production.analysis is None or production.tag is None or cache_dir is None:
+    if production is None or production.analysis is None or not summaries:
         return None, None
-    cache = LayerCache(cache_dir)
-    try:
-        summaries = [cache.get(diff_id) for diff_id in diff_ids(client, production.tag)]
-    except CiOptimizerError:
-        return None, None
-    found = [s for s in summaries if s is not None]
-    if len(found) != len(summaries):
-        return None, None
-    return final_files(found), layer_files(found, production.layer_details, production.analysis.base_layers)
+    return final_files(summaries), layer_files(summaries, production.layer_details, production.analysis.base_layers)
 
 
 def _analyze(
     target: TargetResult, tag: str, *, client: Any, options: ExamineOptions, log: Log, warnings: list[str]
-) -> TargetResult:
+) -> tuple[TargetResult, tuple[LayerSummary, ...]]:
     base = target.base_image or "scratch"
     try:
         base_layers = base_layer_count(client, tag, base)
         log(f"ci-optimizer: analysing the layers of {target.name}")
-        analysis = analyze_target(
+        analysis, summaries = read_image(
             tag, client=client, cache_dir=options.cache_dir,
             base_layer_count=base_layers if base_layers is not None else _base_layers_from_history(target),
             base_image=base if base_layers else None,
         )
     except CiOptimizerError as exc:
         warnings.append(f"layer analysis of {target.name} failed: {exc.one_line()}")
-        return target
-    return with_analysis(target, analysis)
+        return target, ()
+    return with_analysis(target, analysis), summaries

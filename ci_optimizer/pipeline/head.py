@@ -1,78 +1,22 @@
-"""The run: parse → plan → build → test → measure → report. Adapters come in as arguments."""
+"""One Dockerfile's build → test → measure, on the engine the caller passes in (ports.py)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import replace
 
-from ci_optimizer.adapters.containers import ContainerRun
-from ci_optimizer.dockerfile.parse import read_dockerfile
-from ci_optimizer.dockerfile.roles import Roles, assign_roles, select_targets
-from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction
-from ci_optimizer.errors import UsageError
+from ci_optimizer.measure.history import chain_instructions
 from ci_optimizer.measure.reduction import compute_reduction
-from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget, image_repository, make_plan
-from ci_optimizer.report.model import BuildResult, ImageStats, Report, TargetResult, TesterResult
+from ci_optimizer.pipeline.ports import Builder, Images, Log
+from ci_optimizer.plan.build_plan import BuildOutcome, BuildTarget
+from ci_optimizer.plan.prepare import Planned, RunOptions, prepare
+from ci_optimizer.report.model import BuildResult, Report, TargetResult, TesterResult
 
-Log = Callable[[str], None]
 LOG_TAIL = 50
 
 
-class Builder(Protocol):
-    backend: str
-
-    def build(self, plan: BuildPlan, log: Log) -> tuple[BuildOutcome, ...]: ...
-
-
-class Images(Protocol):
-    def measure(self, image_id: str, *, instructions: Sequence[Instruction], base_image: str) -> ImageStats: ...
-
-    def run(self, image: str, *, timeout: float) -> ContainerRun: ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunOptions:
-    dockerfile: Path
-    context: Path
-    targets: tuple[str, ...] = ()
-    tester: str | None = None
-    production: str | None = None
-    build_args: Mapping[str, str] = field(default_factory=dict)
-    tag_prefix: str = "ci-optimizer"
-    tester_timeout: float = 600.0
-    no_cache: bool = False
-    run_tester: bool = True  # False for the base of a comparison: its sizes are wanted, not its test verdict
-    repository: str | None = None  # the images' repository; None: from tag_prefix and the paths (plan/build_plan.py)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Planned:
-    """What parsing and planning produced; kept for the later stages of a run (checks, comparison)."""
-
-    model: DockerfileModel
-    roles: Roles
-    plan: BuildPlan
-
-
-def prepare(options: RunOptions) -> Planned:
-    """Parse and plan without touching the engine: every usage error surfaces before a build starts."""
-    model = read_dockerfile(options.dockerfile, options.build_args)
-    if not options.context.is_dir():
-        raise UsageError(f"--context: {options.context} is not a directory")
-    roles = assign_roles(model, tester=options.tester, production=options.production)
-    stages = select_targets(model, roles, options.targets)
-    repository = options.repository or image_repository(options.tag_prefix, options.dockerfile, options.context)
-    plan = make_plan(
-        model, roles, stages, dockerfile=options.dockerfile.resolve(), context=options.context.resolve(),
-        repository=repository, build_args=options.build_args, no_cache=options.no_cache,
-    )
-    return Planned(model=model, roles=roles, plan=plan)
-
-
-def run_pipeline(
+def build_and_measure(
     options: RunOptions, *, builder: Builder, images: Images, log: Log, planned: Planned | None = None
 ) -> tuple[Report, Planned]:
     """Build, test and measure. `planned` is `prepare(options)` when the caller already made it."""
@@ -102,11 +46,6 @@ def run_pipeline(
     return report, planned
 
 
-def stage_chain(model: DockerfileModel, index: int) -> tuple[Instruction, ...]:
-    """Instructions of a stage and of the stages it is `FROM`, oldest first: its image history."""
-    return tuple(ins for stage in model.chain(index) for ins in stage.instructions)
-
-
 def _target_result(
     planned: Planned, target: BuildTarget, outcome: BuildOutcome, *, images: Images, dockerfile: str
 ) -> TargetResult:
@@ -118,7 +57,7 @@ def _target_result(
     stage = planned.model.stages[target.index]
     stats = images.measure(
         outcome.image_id,
-        instructions=stage_chain(planned.model, stage.index),
+        instructions=chain_instructions(planned.model, stage.index),
         base_image=planned.model.root_base(stage.index),
     )
     return TargetResult(name=target.name, dockerfile=dockerfile, role=target.role, stage_line=target.line,

@@ -8,13 +8,13 @@ several: with more than one configured, `--file` picks the one it is meant for.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ci_optimizer.config import Config, DockerfileEntry
 from ci_optimizer.errors import UsageError
-from ci_optimizer.pipeline.head import RunOptions
+from ci_optimizer.plan.prepare import RunOptions
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,3 +62,13 @@ def _options(entry: DockerfileEntry, flags: Flags, template: RunOptions, root: P
         production=flags.production or entry.production,
         build_args={**entry.build_args, **flags.build_args},
     )
+
+
+def parse_build_args(items: Sequence[str]) -> dict[str, str]:
+    parsed = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not key or not eq:
+            raise UsageError(f"--build-arg {item!r}: expected KEY=VALUE")
+        parsed[key] = value
+    return parsed

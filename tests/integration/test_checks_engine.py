@@ -19,7 +19,8 @@ from ci_optimizer.adapters.smoke_run import run_smoke
 from ci_optimizer.judge.checks import CheckInputs, LayerFiles, run_checks
 from ci_optimizer.judge.checks.inputs import SmokeOutcome, stage_chain
 from ci_optimizer.pipeline.check_inputs import gather_inputs
-from ci_optimizer.pipeline.head import Planned, RunOptions, run_pipeline
+from ci_optimizer.pipeline.head import build_and_measure
+from ci_optimizer.plan.prepare import Planned, RunOptions
 from ci_optimizer.report.model import CheckResult, TargetResult
 from ci_optimizer.report.sarif import sarif_log
 from ci_optimizer.sizes import format_size
@@ -72,7 +73,7 @@ def _build(root: Path, dockerfile: str, files: dict[str, str], *, tag_prefix: st
     options = RunOptions(dockerfile=project / "Dockerfile", context=project, build_args={"BASE_IMAGE": busybox},
                          tag_prefix=tag_prefix)
     builder, images = engine_adapters(dict(os.environ))
-    report, planned = run_pipeline(options, builder=builder, images=images, log=lambda _line: None)
+    report, planned = build_and_measure(options, builder=builder, images=images, log=lambda _line: None)
     production = report.target(planned.model.stages[planned.roles.production].target_name)
     assert production is not None
     assert production.status == "built", production.log_tail

@@ -240,3 +240,25 @@ def test_a_key_file_deleted_in_a_later_layer_still_fails_the_run(run_cli: Any, t
     assert (key["passed"], key["severity"], key["line"]) == (False, "error", 3)
     assert "/root/.ssh/id_rsa" in key["message"]
     assert result.stdout.rstrip().endswith("Result: FAILED (1 check(s) failed)")
+
+
+def test_the_checks_read_the_analysed_layers_even_with_the_layer_cache_off(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key written by one RUN and deleted by the next still ships in the first layer: only the
+    # layer analysis can see it. With the cache off, the checks must get the layers from the
+    # analysis itself, not read them back from the cache's directory.
+    monkeypatch.setenv("CI_OPTIMIZER_CACHE", "off")
+    project = write_project(tmp_path / "p", (
+        "ARG BASE_IMAGE=alpine:3.20\n"
+        "FROM ${BASE_IMAGE} AS production\n"
+        "RUN mkdir -p /app && echo key > /app/id_rsa\n"
+        "RUN rm /app/id_rsa\n"
+        "USER 65534\n"
+    ))
+    result = run_cli("--context", str(project), "--json", str(tmp_path / "r.json"), "--no-hadolint", "--quiet")
+    document = json.loads((tmp_path / "r.json").read_text())
+    keys = [c for c in document["checks"] if c["id"] == "no-key-files"]
+    assert result.code == 1, result.stderr
+    assert [(c["passed"], c["line"]) for c in keys] == [(False, 3)]
+    assert "in the image's layers (line 3): /app/id_rsa (deleted later, still in the layer)" in keys[0]["message"]

@@ -73,7 +73,7 @@ def test_missing_config_file(project: Path) -> None:
 def test_unknown_option_is_a_usage_error() -> None:
     code, out, err = run("run", "--frobnicate")
     assert (code, out) == (2, "")
-    assert err == "ci-optimizer: error: ci-optimizer: unrecognized arguments: --frobnicate\n"
+    assert err == "ci-optimizer: error: unrecognized arguments: --frobnicate\n"
 
 
 def test_no_subcommand() -> None:

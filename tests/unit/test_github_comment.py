@@ -6,10 +6,12 @@ The same policy runs against a real HTTP server in tests/integration/test_github
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
-from ci_optimizer.github.action import cli_run_options, comment_title, exit_code, run_argv
+from ci_optimizer.cli.main import build_parser, request_from_args
+from ci_optimizer.github.action import comment_title, exit_code, request_from_settings
 from ci_optimizer.github.action_settings import load_settings
 from ci_optimizer.github.comment import (
     CommentForbidden,
@@ -21,6 +23,7 @@ from ci_optimizer.github.comment import (
     upsert,
 )
 from ci_optimizer.github.event import PullRequest
+from ci_optimizer.plan.runs import Flags
 from ci_optimizer.report.model import BudgetResult, Report, TargetResult, TesterResult
 from tests.report_support import make_target, retarget
 
@@ -153,47 +156,44 @@ def test_oldest_marked_comment_wins_regardless_of_list_order() -> None:
 
 PR = PullRequest(number=7, base_sha="b" * 40, head_sha="a" * 40, base_ref="main", base_repo="o/r",
                  head_repo="o/r", is_fork=False)
-EVERYTHING = frozenset({"--base-ref", "--baseline", "--config"})
 
 
-def test_run_argv_maps_every_run_input_to_its_flag() -> None:
+def test_every_run_input_becomes_the_request_the_cli_would_make() -> None:
     settings = load_settings({
         "INPUT_FILE": "docker/Dockerfile", "INPUT_CONTEXT": "docker", "INPUT_CONFIG": "size.yml",
         "INPUT_TARGETS": "a\nb", "INPUT_TESTER": "unit", "INPUT_PRODUCTION": "runtime",
         "INPUT_BUILD-ARGS": "A=1\nB=x y",
     })
-    assert run_argv(settings, PR, "/ws/r.json", EVERYTHING) == [
-        "run", "--json", "/ws/r.json", "--file", "docker/Dockerfile", "--context", "docker", "--config", "size.yml",
-        "--targets", "a,b", "--tester", "unit", "--production", "runtime", "--build-arg", "A=1",
-        "--build-arg", "B=x y", "--base-ref", "b" * 40,
-    ]
+    request = request_from_settings(settings, PR)
+    assert request == request_from_args(build_parser().parse_args([
+        "run", "--file", "docker/Dockerfile", "--context", "docker", "--config", "size.yml", "--targets", "a,b",
+        "--tester", "unit", "--production", "runtime", "--build-arg", "A=1", "--build-arg", "B=x y",
+        "--base-ref", "b" * 40,
+    ]))
+    assert request.flags == Flags(file=Path("docker/Dockerfile"), context=Path("docker"), targets=("a", "b"),
+                                  tester="unit", production="runtime", build_args={"A": "1", "B": "x y"})
+    assert (request.config, request.base_ref, request.baseline) == (Path("size.yml"), "b" * 40, None)
 
 
 def test_base_ref_input_beats_the_event_and_a_baseline_keeps_the_base_as_its_fallback() -> None:
     explicit = load_settings({"INPUT_BASE-REF": "origin/release"})
-    assert run_argv(explicit, PR, "r", EVERYTHING)[-2:] == ["--base-ref", "origin/release"]
+    assert request_from_settings(explicit, PR).base_ref == "origin/release"
     baseline = load_settings({"INPUT_BASELINE": "base/report.json"})
-    assert run_argv(baseline, PR, "r", EVERYTHING)[-4:] == ["--baseline", "base/report.json", "--base-ref", "b" * 40]
-    assert run_argv(baseline, None, "r", EVERYTHING)[-2:] == ["--baseline", "base/report.json"]
-    assert "--base-ref" not in run_argv(load_settings({}), None, "r", EVERYTHING)  # a push: nothing to compare
+    with_pr = request_from_settings(baseline, PR)
+    assert (with_pr.baseline, with_pr.base_ref) == (Path("base/report.json"), "b" * 40)
+    without = request_from_settings(baseline, None)
+    assert (without.baseline, without.base_ref) == (Path("base/report.json"), None)
+    assert request_from_settings(load_settings({}), None).base_ref is None  # a push: nothing to compare
 
 
 def test_unset_inputs_leave_the_cli_and_config_defaults_alone() -> None:
-    assert run_argv(load_settings({}), None, "r.json", EVERYTHING) == ["run", "--json", "r.json"]
+    assert request_from_settings(load_settings({}), None) == request_from_args(build_parser().parse_args(["run"]))
 
 
 def test_a_shared_engine_tag_prefix_is_passed_on() -> None:
     settings = load_settings({"CI_OPTIMIZER_TAG_PREFIX": "runner-7"})
-    assert run_argv(settings, None, "r.json", EVERYTHING) == ["run", "--json", "r.json", "--tag-prefix", "runner-7"]
-
-
-def test_comparison_flags_the_cli_lacks_are_left_out() -> None:
-    assert "--base-ref" not in run_argv(load_settings({}), PR, "r", frozenset())
-
-
-def test_cli_run_options_are_read_from_the_real_parser() -> None:
-    options = cli_run_options()
-    assert {"--file", "--context", "--json", "--build-arg", "--targets"} <= options
+    assert request_from_settings(settings, None).template.tag_prefix == "runner-7"
+    assert request_from_settings(load_settings({}), None).template.tag_prefix == "ci-optimizer"
 
 
 def built(name: str) -> TargetResult:

@@ -6,7 +6,7 @@ import pytest
 
 from ci_optimizer.config import Config, parse_config
 from ci_optimizer.errors import UsageError
-from ci_optimizer.pipeline.head import RunOptions
+from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags, runs_for
 
 TEMPLATE = RunOptions(dockerfile=Path("Dockerfile"), context=Path("."), tag_prefix="cio-x", no_cache=True,

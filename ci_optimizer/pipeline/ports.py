@@ -1,0 +1,51 @@
+"""What the pipeline needs from the outside world, as protocols; wiring.py supplies the real ones.
+
+The steps take these as arguments, so the spine never imports docker, BuildKit's CLI or git itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ci_optimizer.dockerfile.stages import Instruction
+from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan
+from ci_optimizer.report.image_model import ImageStats
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContainerRun:
+    """A container run to its end (the tester's own CMD)."""
+
+    exit_code: int | None  # None: it did not finish in time
+    seconds: float
+    output: str
+
+
+class Builder(Protocol):
+    backend: str
+
+    def build(self, plan: BuildPlan, log: Log) -> tuple[BuildOutcome, ...]: ...
+
+
+class Images(Protocol):
+    """The engine that holds the built images."""
+
+    @property
+    def client(self) -> Any:  # the docker SDK client, for the layer analysis and the checks' smoke run
+        ...
+
+    def measure(self, image_id: str, *, instructions: Sequence[Instruction], base_image: str) -> ImageStats: ...
+
+    def run(self, image: str, *, timeout: float) -> ContainerRun: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class Engine:
+    """A builder and the images it builds into."""
+
+    builder: Builder
+    images: Images

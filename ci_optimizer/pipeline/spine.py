@@ -1,0 +1,73 @@
+"""The spine: parse → plan → build → test → measure → compare → judge, for one request.
+
+`ci-optimizer run` and the GitHub Action both call `run()` in-process and get the report back;
+what they do with it (terminal, files, the PR comment) is theirs. The engine comes in through
+`Session` (request.py; wiring.py makes the real one), so nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ci_optimizer.compare.baseline import compare_with_saved, read_saved
+from ci_optimizer.config import Config, load_config
+from ci_optimizer.judge.budgets import apply_budgets
+from ci_optimizer.pipeline import base_ref
+from ci_optimizer.pipeline.examine import ExamineOptions, check_analyze_spec, examine
+from ci_optimizer.pipeline.head import build_and_measure
+from ci_optimizer.pipeline.ports import Log
+from ci_optimizer.pipeline.request import Request, Session
+from ci_optimizer.plan.prepare import Planned, RunOptions, prepare
+from ci_optimizer.plan.runs import runs_for
+from ci_optimizer.report.model import Report
+from ci_optimizer.report.sections import combine
+
+
+@dataclass(frozen=True, kw_only=True)
+class Prepared:
+    """A request parsed and planned: every usage error has surfaced, nothing has been built."""
+
+    config: Config
+    runs: tuple[tuple[RunOptions, Planned], ...]
+
+
+def prepare_request(request: Request, *, cwd: Path = Path()) -> Prepared:
+    """Parse and plan: config, Dockerfiles, targets, `--analyze` names. No engine, no git."""
+    config = load_config(request.config, root=cwd)
+    options = runs_for(config, request.flags, request.template)
+    planned = tuple((o, prepare(o)) for o in options)
+    check_analyze_spec(request.analyze, [p for _o, p in planned])
+    return Prepared(config=config, runs=planned)
+
+
+def run(request: Request, session: Session, *, log: Log) -> Report:
+    """The whole pipeline; raises the project's own errors (CiOptimizerError) for bad input."""
+    prepared = prepare_request(request, cwd=session.cwd)
+    saved, fallback = read_saved(request.baseline, fallback=request.base_ref) if request.baseline else (None, ())
+    base = (base_ref.locate(request.base_ref, cwd=session.cwd, log=log)
+            if request.base_ref and saved is None else None)
+    engine = session.engine()
+
+    def run_head() -> Report:
+        return combine([build_and_measure(options, builder=engine.builder, images=engine.images, log=log,
+                                          planned=planned)[0] for options, planned in prepared.runs])
+
+    if base is not None:
+        base_engine = session.engine()
+
+        def run_base(options: RunOptions) -> Report:
+            return build_and_measure(options, builder=base_engine.builder, images=base_engine.images,
+                                     log=lambda line: log(f"base: {line}"))[0]
+
+        report = base_ref.alongside_base(run_head, [o for o, _p in prepared.runs], base=base, run=run_base,
+                                         log=log, cwd=session.cwd, warnings=fallback)
+    else:
+        report = run_head()
+    if saved is not None and request.baseline is not None:
+        report = compare_with_saved(report, saved, request.baseline)
+    examine_options = ExamineOptions(analyze=request.analyze, cache_dir=session.layer_cache, smoke=request.smoke,
+                                     hadolint=request.hadolint, path_env=session.path_env)
+    report = examine(report, prepared.runs, client=engine.images.client, options=examine_options,
+                     settings=prepared.config.checks, log=log)
+    return apply_budgets(report, prepared.config)
