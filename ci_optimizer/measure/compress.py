@@ -20,6 +20,8 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypeVar
 
+from ci_optimizer.measure.regression import fit, r_squared
+
 GZIP_FRAMING = 18  # 10-byte header + CRC32 + ISIZE, around the deflate stream
 WINDOW = 32 * 1024  # deflate's history
 # Features are read from every n-th byte. Both steps are odd: a step that divides 512 would always
@@ -217,9 +219,9 @@ class LayerCompressor:
         settled = done - self._throttle.pending  # all but those still queued: no waiting, never varies
         ratios = [future.result() / raw for _, raw, future in self._samples[:settled]]
         features = self._sample_features[:settled]
-        model = _fit(features, ratios) if len(ratios) >= MIN_FIT + 4 else None
-        r_squared = _r_squared(model, features, ratios) if model is not None else 0.0
-        self._stride = plan.dense_stride * (4 if r_squared >= 0.99 else 1)
+        model = fit(features, ratios) if len(ratios) >= MIN_FIT + 4 else None
+        fitness = r_squared(model, features, ratios) if model is not None else 0.0
+        self._stride = plan.dense_stride * (4 if fitness >= 0.99 else 1)
         return self._stride
 
     def profile(self, chunk: bytes, lo: int, hi: int) -> None:
@@ -279,7 +281,7 @@ class LayerCompressor:
             return Compressed(bytes=packed + GZIP_FRAMING, exact=True)
         ratios = [future.result() / raw for _, raw, future in self._samples]
         estimate = sum(ratio * interval for ratio, (interval, _, _) in zip(ratios, self._samples, strict=True))
-        model = _fit(self._sample_features, ratios) if len(ratios) >= MIN_FIT else None
+        model = fit(self._sample_features, ratios) if len(ratios) >= MIN_FIT else None
         if model is not None and self._seen:
             # The regression estimator: predict the layer from its profile, then correct by the
             # samples' own residuals. Unbiased like the plain one, much tighter when profiles tell.
@@ -296,36 +298,3 @@ class LayerCompressor:
 def _binary_and_zeros(sample: bytes) -> tuple[int, int]:
     """How many bytes of sample are outside printable ASCII, and how many of them are zero."""
     return len(sample) - sample.translate(_TEXT_TO_ZERO).count(0), sample.count(0)
-
-
-def _fit(features: list[tuple[float, float]], ratios: list[float]) -> tuple[float, float, float] | None:
-    """Least squares ratio ~ a + b * binary + c * zeros (a small ridge keeps a flat feature harmless)."""
-    n = len(ratios)
-    xs = [(1.0, x, z) for x, z in features]
-    matrix = [[sum(row[i] * row[j] for row in xs) + (1e-6 * n if i == j and i else 0.0) for j in range(3)]
-              for i in range(3)]
-    vector = [sum(row[i] * y for row, y in zip(xs, ratios, strict=True)) for i in range(3)]
-    return _solve3(matrix, vector)
-
-
-def _r_squared(model: tuple[float, float, float], features: list[tuple[float, float]], ratios: list[float]) -> float:
-    a, b, c = model
-    mean = sum(ratios) / len(ratios)
-    total = sum((y - mean) ** 2 for y in ratios)
-    residual = sum((y - (a + b * x + c * z)) ** 2 for (x, z), y in zip(features, ratios, strict=True))
-    return 1.0 - residual / total if total else 1.0
-
-
-def _solve3(m: list[list[float]], v: list[float]) -> tuple[float, float, float] | None:
-    """Gaussian elimination with partial pivoting; None when singular."""
-    a = [[*row, value] for row, value in zip(m, v, strict=True)]
-    for col in range(3):
-        pivot = max(range(col, 3), key=lambda r: abs(a[r][col]))
-        if abs(a[pivot][col]) < 1e-12:
-            return None
-        a[col], a[pivot] = a[pivot], a[col]
-        for r in range(3):
-            if r != col:
-                factor = a[r][col] / a[col][col]
-                a[r] = [x - factor * y for x, y in zip(a[r], a[col], strict=True)]
-    return a[0][3] / a[0][0], a[1][3] / a[1][1], a[2][3] / a[2][2]

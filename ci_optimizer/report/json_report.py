@@ -9,6 +9,15 @@ from importlib import resources
 from typing import Any
 
 from ci_optimizer.errors import ConfigError
+from ci_optimizer.report.image_model import (
+    ImageAnalysis,
+    ImageConfig,
+    ImageStats,
+    Layer,
+    LayerAnalysis,
+    PathSize,
+    WastedPath,
+)
 from ci_optimizer.report.model import (
     SCHEMA_VERSION,
     Baseline,
@@ -18,19 +27,12 @@ from ci_optimizer.report.model import (
     Comparison,
     CompressedSize,
     GitHubContext,
-    ImageAnalysis,
-    ImageConfig,
-    ImageStats,
-    Layer,
-    LayerAnalysis,
     LayerChange,
-    PathSize,
     Reduction,
     Report,
     Section,
     TargetResult,
     TesterResult,
-    WastedPath,
 )
 
 

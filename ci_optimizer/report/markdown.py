@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 from ci_optimizer.report import markdown_text as md
 from ci_optimizer.report.markdown_details import chart, log_tail_block, target_details
+from ci_optimizer.report.markdown_table import duration, table
 from ci_optimizer.report.model import (
     Baseline,
     BudgetResult,
     CheckResult,
     Report,
     Section,
-    TargetResult,
     TesterResult,
 )
-from ci_optimizer.sizes import format_delta, format_percent, format_size
+from ci_optimizer.sizes import format_percent, format_size
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for an issue comment body, in characters
 SUMMARY_LIMIT = 400_000  # GitHub allows 1 MiB per step summary; characters can take up to 4 bytes
@@ -131,7 +131,8 @@ def _section(report: Report, section: Section, opts: MarkdownOptions, level: _De
     several = len(report.sections) > 1
     targets = [t for t in report.targets if t.dockerfile == section.dockerfile] if several else report.targets
     parts = [f"#### {md.code(section.dockerfile)}"] if several else []
-    parts.append(_table(targets, report.budgets, opts) if targets else "_No targets were built._")
+    built = table(targets, report.budgets, enforced=opts.budgets_enforced) if targets else "_No targets were built._"
+    parts.append(built)
     if section.reduction is not None:
         r = section.reduction
         parts.append(
@@ -193,7 +194,7 @@ def _context(report: Report) -> str:
     files = list(dict.fromkeys(s.dockerfile for s in _sections(report)))
     bits = [", ".join(md.code(f) for f in files), f"{count} target{'s' if count != 1 else ''}"]
     if report.build_seconds is not None:
-        bits.append(f"built in {_duration(report.build_seconds)} with {md.text(report.builder_backend)}")
+        bits.append(f"built in {duration(report.build_seconds)} with {md.text(report.builder_backend)}")
     if report.baseline is not None:
         bits.append(_baseline(report.baseline))
     return " · ".join(bits)
@@ -210,77 +211,6 @@ def _baseline(b: Baseline) -> str:
     return f"compared with {where}"
 
 
-# --- the table ---------------------------------------------------------------------------------
-
-_HEADER = (
-    "| Target | Role | Size | Δ vs base | Compressed | Layers | Build | Budget |\n"
-    "|---|---|--:|--:|--:|--:|--:|---|"
-)
-
-
-def _table(targets: Iterable[TargetResult], budgets: Sequence[BudgetResult], opts: MarkdownOptions) -> str:
-    rows = [_HEADER]
-    for t in targets:
-        cells = [
-            md.code(t.name, table=True, limit=_NAME_LIMIT),
-            t.role,
-            _size_cell(t),
-            _delta_cell(t),
-            _compressed_cell(t),
-            "—" if t.layers is None else str(t.layers),
-            _build_cell(t),
-            _budget_cell([b for b in budgets if b.target == t.name], opts.budgets_enforced),
-        ]
-        rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
-
-
-def _size_cell(t: TargetResult) -> str:
-    if t.status == "failed":
-        return "❌ build failed"
-    if t.status == "skipped":
-        return "skipped"
-    return format_size(t.size_bytes)
-
-
-def _delta_cell(t: TargetResult) -> str:
-    if t.base_status == "new":
-        return "🆕 new"
-    if t.base_status == "failed":
-        return "— (base failed to build)"
-    if t.delta_bytes is None:
-        return "—"
-    arrow = "▲ " if t.delta_bytes > 0 else "▼ " if t.delta_bytes < 0 else ""
-    percent = "" if t.delta_percent is None else f" ({format_percent(t.delta_percent, signed=True)})"
-    return f"{arrow}{format_delta(t.delta_bytes)}{percent}"
-
-
-def _compressed_cell(t: TargetResult) -> str:
-    if t.compressed_bytes is None:
-        return "—"
-    return ("≈ " if t.compressed_exact is False else "") + format_size(t.compressed_bytes)
-
-
-def _build_cell(t: TargetResult) -> str:
-    if t.build_seconds is None:
-        return "—"
-    cached = f" ({t.cached_steps}/{t.total_steps} cached)" if t.total_steps else ""
-    return _duration(t.build_seconds) + cached
-
-
-def _budget_cell(budgets: Sequence[BudgetResult], enforced: bool) -> str:
-    if not budgets:
-        return "—"
-    broken = [b for b in budgets if not b.passed]
-    if not broken:
-        return "✅"
-    worst = [b for b in broken if b.severity == "error" and enforced] or broken
-    icon = "❌" if worst[0].severity == "error" and enforced else "⚠️"
-    return icon + " " + ", ".join(
-        f"{md.text(b.rule)} {md.text(b.actual)} (limit {md.text(b.limit)})" for b in worst
-    )
-
-
 # --- tests, budgets, checks --------------------------------------------------------------------
 
 
@@ -289,8 +219,8 @@ def _tests(tester: TesterResult | None, log_lines: int) -> str:
         return "**Tests:** no tester stage (name a stage `tester`, or choose one with `tester:`)"
     ran = f", ran its command (exit {tester.exit_code})" if tester.ran_container else ""
     if tester.passed:
-        return f"**Tests:** ✅ {md.code(tester.target)} passed in {_duration(tester.seconds)}{ran}"
-    head = f"**Tests:** ❌ {md.code(tester.target)} failed after {_duration(tester.seconds)}{ran}"
+        return f"**Tests:** ✅ {md.code(tester.target)} passed in {duration(tester.seconds)}{ran}"
+    head = f"**Tests:** ❌ {md.code(tester.target)} failed after {duration(tester.seconds)}{ran}"
     return head + log_tail_block(tester.log_tail, log_lines)
 
 
@@ -341,10 +271,3 @@ def _footer(opts: MarkdownOptions) -> str:
     if opts.run_url:
         bits.append(f"[workflow run]({opts.run_url})")
     return "<sub>" + " · ".join(["ci-optimizer", *bits]) + "</sub>"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s"

@@ -142,6 +142,7 @@ class FakeGitHub:
     def url(self) -> str:
         assert self._server is not None, "start() the server first"
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://{host}:{port}{self.prefix}"
 
     def comments(self, repo: str, number: int) -> list[Comment]:

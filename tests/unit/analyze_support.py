@@ -9,6 +9,7 @@ import json
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ci_optimizer.measure.v1ids import chain_ids, v1_id
 
@@ -145,7 +146,7 @@ def oci_archive(layers: list[bytes], *, gzipped: tuple[int, ...] = (), attestati
                             "size": len(data)})
     config = blob(_config([diff_id(t) for t in layers]))
     manifest = blob(json.dumps({"schemaVersion": 2, "config": {"digest": config}, "layers": descriptors}).encode())
-    entries = [{"digest": manifest}]
+    entries: list[dict[str, Any]] = [{"digest": manifest}]
     if attestation:
         attest = blob(json.dumps({"schemaVersion": 2, "config": {"digest": config}, "layers": []}).encode())
         entries.insert(0, {"digest": attest, "annotations": {"vnd.docker.reference.type": "attestation-manifest"}})

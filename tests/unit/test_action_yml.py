@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from ci_optimizer.github.action_settings import INPUT_DEFAULTS, load_settings
+from ci_optimizer.github.action_settings import INPUT_DEFAULTS, ActionSettings, load_settings
 from ci_optimizer.github.runner import ActionOutputs, parse_output_file, write_outputs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ def test_declared_defaults_are_the_defaults_settings_assume(action: dict[str, An
 
 
 # A value for each input that differs from its default, and how it shows in the settings.
-CHANGED = {
+CHANGED: dict[str, tuple[str, Callable[[ActionSettings], bool]]] = {
     "file": ("docker/Dockerfile.prod", lambda s: s.file == "docker/Dockerfile.prod"),
     "context": ("docker", lambda s: s.context == "docker"),
     "config": ("ci/size.yml", lambda s: s.config == "ci/size.yml"),

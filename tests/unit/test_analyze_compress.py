@@ -24,7 +24,7 @@ def throttle() -> Iterator[Throttle]:
 def _mixed(seed: int, size: int) -> bytes:
     """Small 'files' as a tar of them holds: 512-byte headers, random blobs and text, in runs."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    parts = []
+    parts: list[bytes] = []
     while sum(map(len, parts)) < size:
         header = f"file-{len(parts):06d}".encode().ljust(512, b"\0")
         if rng.random() < 0.6:
@@ -75,7 +75,11 @@ def test_a_big_uniform_file_is_sampled_sparsely_and_stays_accurate(
     blob = random.Random(7).randbytes(8_000_000)  # noqa: S311 - reproducible test data
     data = _mixed(4, 100_000) + blob + _mixed(5, 100_000)
     sampled: list[int] = []
-    monkeypatch.setattr(compress, "deflate_size", lambda block, primer=b"": sampled.append(len(block)) or 0)
+    def deflate_size(block: bytes, primer: bytes = b"") -> int:
+        sampled.append(len(block))
+        return 0
+
+    monkeypatch.setattr(compress, "deflate_size", deflate_size)
     _estimate(data, throttle, SMALL, big_files=((100_000, len(blob)),))
     # 4 dense samples open the file, then one per MiB: far fewer than one per 128 KiB
     assert len(sampled) < len(data) // (4 * SMALL.block) // 3

@@ -88,7 +88,11 @@ def test_one_block_in_stride_is_gzipped_every_block_is_zstd_ed(
     throttle: Throttle, monkeypatch: pytest.MonkeyPatch, samples: int, gzipped: int
 ) -> None:
     primers: list[int] = []
-    monkeypatch.setattr(guided, "deflate_size", lambda block, primer=b"": primers.append(len(primer)) or 1)
+    def deflate_size(block: bytes, primer: bytes = b"") -> int:
+        primers.append(len(primer))
+        return 1
+
+    monkeypatch.setattr(guided, "deflate_size", deflate_size)
     data = _distro_like(6, 40 * BLOCK + 100)
     _estimate(data, throttle, replace(GUIDED, guided_samples=samples), piece=4096)
     # 41 blocks. 10 samples wanted: the centres of 10 strides of 4 (blocks 2, 6, ..., 38); 20 wanted: 1 in 2

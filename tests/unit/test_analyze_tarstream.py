@@ -47,7 +47,7 @@ def test_pax_overrides_owner_and_keeps_the_mtime_seconds() -> None:
     info = tarfile.TarInfo("f")
     info.size = 4
     info.uid = 3_000_000_000  # too big for the octal field: PAX carries it
-    info.mtime = 1_700_000_000.75  # type: ignore[assignment]
+    info.mtime = 1_700_000_000.75
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
         tar.addfile(info, io.BytesIO(b"data"))

@@ -4,15 +4,8 @@ from dataclasses import replace
 
 from ci_optimizer.config import Config, parse_config
 from ci_optimizer.judge.budgets import apply_budgets, budget_warnings, evaluate_budgets
-from ci_optimizer.report.model import (
-    Baseline,
-    BudgetResult,
-    ImageAnalysis,
-    Reduction,
-    Report,
-    Section,
-    TargetResult,
-)
+from ci_optimizer.report.image_model import ImageAnalysis
+from ci_optimizer.report.model import Baseline, BudgetResult, Reduction, Report, Section, TargetResult
 from tests.report_support import make_target, retarget
 
 
@@ -22,8 +15,8 @@ def target(name: str, size: int | None, *, role: str = "stage", layers: int = 5,
     if base is not None and size is not None:
         compared = {"base_status": "built", "base_size_bytes": base, "delta_bytes": size - base,
                     "delta_percent": 100.0 * (size - base) / base}
-    return make_target(name=name, dockerfile=dockerfile, role=role, stage_line=1,  # type: ignore[arg-type]
-                        status=status, size_bytes=size, layers=layers,  # type: ignore[arg-type]
+    return make_target(name=name, dockerfile=dockerfile, role=role, stage_line=1,
+                        status=status, size_bytes=size, layers=layers,
                         compressed_bytes=compressed, **compared)  # type: ignore[arg-type]
 
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from ci_optimizer.compare.deltas import apply_baseline, diff_layers, layer_key
-from ci_optimizer.report.model import Baseline, Layer, LayerChange, Report, TargetResult
+from ci_optimizer.report.image_model import Layer
+from ci_optimizer.report.model import Baseline, LayerChange, Report, TargetResult
 from tests.report_support import make_target
 
 
@@ -24,7 +25,7 @@ BASE_LAYERS = (
 def target(name: str, size: int | None, layers: tuple[Layer, ...] = (), *, status: str = "built",
            dockerfile: str = "Dockerfile", error: str | None = None) -> TargetResult:
     return make_target(name=name, dockerfile=dockerfile, role="production" if name == "production" else "builder",
-                        stage_line=1, status=status, size_bytes=size, layer_details=layers,  # type: ignore[arg-type]
+                        stage_line=1, status=status, size_bytes=size, layer_details=layers,
                         layers=len(layers) or None, error=error)
 
 

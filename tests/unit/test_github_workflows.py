@@ -14,10 +14,11 @@ PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 
 def load(path: Path) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     # YAML 1.1 reads the key `on` as True.
-    if True in document:
-        document["on"] = document.pop(True)
+    if True in raw:
+        raw["on"] = raw.pop(True)
+    document: dict[str, Any] = raw
     return document
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from ci_optimizer.report import markdown_text as md
+from ci_optimizer.report.image_model import ImageConfig, Layer
 from ci_optimizer.report.markdown import COMMENT_LIMIT, MarkdownOptions, render_markdown, stable_digest
 from ci_optimizer.report.model import (
     Baseline,
     BudgetResult,
     CheckResult,
-    ImageConfig,
-    Layer,
     LayerChange,
     Reduction,
     Report,
@@ -29,7 +29,7 @@ ID = "sha256:" + "ab" * 32
 
 def target(name: str, role: str = "stage", size: int | None = 10_000_000, **extra: object) -> TargetResult:
     return make_target(
-        name=name, dockerfile="Dockerfile", role=role, stage_line=1, status="built",  # type: ignore[arg-type]
+        name=name, dockerfile="Dockerfile", role=role, stage_line=1, status="built",
         image_id=ID, size_bytes=size, layers=3, build_seconds=1.25, **extra,  # type: ignore[arg-type]
     )
 
@@ -165,7 +165,7 @@ def test_budgets_not_enforced_pass_with_a_warning_headline() -> None:
          "▲ +2 MB"),
     ],
 )
-def test_delta_cell(extra: dict[str, object], cell: str) -> None:
+def test_delta_cell(extra: dict[str, Any], cell: str) -> None:
     report = Report(dockerfile="Dockerfile", targets=(target("app", **extra),))
     row = next(line for line in render_markdown(report).splitlines() if line.startswith("| `app`"))
     assert row.split(" | ")[3] == cell
@@ -326,7 +326,8 @@ def test_digest_ignores_timings_and_follows_sizes_and_verdicts() -> None:
     assert stable_digest(slower) == stable_digest(SMALL)
     bigger = replace(SMALL, targets=(*SMALL.targets[:2], retarget(SMALL.targets[2], size_bytes=85_200_001)))
     assert stable_digest(bigger) != stable_digest(SMALL)
-    failed = replace(SMALL, tester=replace(SMALL.tester, passed=False))  # type: ignore[arg-type]
+    assert SMALL.tester is not None
+    failed = replace(SMALL, tester=replace(SMALL.tester, passed=False))
     assert stable_digest(failed) != stable_digest(SMALL)
     assert re.fullmatch(r"[0-9a-f]{16}", stable_digest(SMALL))
 

@@ -9,7 +9,8 @@ import pytest
 from ci_optimizer.errors import ConfigError
 from ci_optimizer.measure.reduction import compute_reduction
 from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report.model import ImageConfig, Layer, Report, TargetResult, TesterResult
+from ci_optimizer.report.image_model import ImageConfig, Layer
+from ci_optimizer.report.model import Report, TargetResult, TesterResult
 from ci_optimizer.report.terminal import render_terminal
 from ci_optimizer.sizes import format_delta, format_percent, format_size, parse_percent, parse_size
 from tests.report_support import make_target
@@ -19,7 +20,7 @@ ID = "sha256:" + "ab" * 32
 
 def built(name: str, role: str, size: int, **extra: object) -> TargetResult:
     return make_target(
-        name=name, dockerfile="Dockerfile", role=role, stage_line=1, status="built", tag=f"p/r:{name}",  # type: ignore[arg-type]
+        name=name, dockerfile="Dockerfile", role=role, stage_line=1, status="built", tag=f"p/r:{name}",
         image_id=ID, size_bytes=size, layers=3, build_seconds=1.25, cached_steps=1, total_steps=4, **extra,  # type: ignore[arg-type]
     )
 

@@ -9,11 +9,11 @@ from ci_optimizer.judge.checks.devdeps import check_no_dev_dependencies
 from ci_optimizer.judge.checks.dockerignore import check_dockerignore
 from ci_optimizer.judge.checks.hadolint_rules import hadolint_findings
 from ci_optimizer.judge.checks.inputs import Check, CheckInputs, Finding, Severity
+from ci_optimizer.judge.checks.leaks import check_no_key_files, check_no_secrets
 from ci_optimizer.judge.checks.minimal_base import check_minimal_base
 from ci_optimizer.judge.checks.multistage import check_multi_stage
 from ci_optimizer.judge.checks.read_only import check_read_only_smoke
 from ci_optimizer.judge.checks.runtime import check_healthcheck, check_non_root, check_oci_labels
-from ci_optimizer.judge.checks.secrets import check_no_key_files, check_no_secrets
 from ci_optimizer.judge.checks.tools import (
     check_no_build_tools,
     check_no_package_caches,
