@@ -15,7 +15,7 @@ FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 RUN python3 -m venv /opt/ci-optimizer
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY ci_optimizer/ ci_optimizer/
 # The checked-out code, never a release from PyPI: the action runs exactly this commit.
 # Behind a TLS-intercepting proxy, pass its CA as the build secret `pip-ca`.

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install provision provision-all demo test unit integration e2e lint bench clean
+.PHONY: install provision provision-all demo test unit integration e2e lint bench clean help
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ test: install provision-all lint
 unit: install
 	$(PY) -m pytest tests/unit
 
+# the real engine and real git (test_action_image.py builds on local/debian:bookworm)
+integration: install provision-all
+	$(PY) -m pytest tests/integration
+
+# entrypoint.py as a GitHub runner runs it, against a local server that answers like the GitHub API
+e2e: install provision-all
+	$(PY) -m pytest tests/e2e
+
 lint: install
 	$(VENV)/bin/ruff check ci_optimizer tests bench entrypoint.py
 	$(VENV)/bin/mypy
@@ -42,3 +50,16 @@ bench: install provision-all
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
+
+help:
+	@echo 'make install        .venv with the package in editable mode and the dev tools'
+	@echo 'make provision      Docker engine, buildx and local/busybox:1 (scripts/provision.sh)'
+	@echo 'make provision-all  the same, plus local/debian:bookworm (debootstrap, a few minutes)'
+	@echo 'make demo           install, provision, and run ci-optimizer on examples/app'
+	@echo 'make test           the whole suite: lint, types, unit, integration and end-to-end'
+	@echo 'make unit           the fast pure tests (tests/unit)'
+	@echo 'make integration    tests on the real engine and real git (tests/integration)'
+	@echo 'make e2e            the action entrypoint against a local GitHub API (tests/e2e)'
+	@echo 'make lint           ruff and mypy --strict'
+	@echo 'make bench          the benchmarks in bench/, printed as tables'
+	@echo 'make clean          remove .venv, out/, build/ and *.egg-info'

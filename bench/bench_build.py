@@ -11,7 +11,9 @@ Cold means an empty BuildKit cache: this script runs `docker builder prune -af` 
 run (build cache only; images are kept). Prints a table and the ratio b/a. Targets from issue 2:
 ≤ 1.0 cold, ≤ 1.2 warm.
 
-    .venv/bin/python bench/bench_build.py [--fixtures ../shared/bench-fixtures] [--only small,medium]
+    .venv/bin/python bench/bench_build.py [--fixtures bench/fixtures] [--only small,medium]
+
+The fixtures build on local base images: `make provision-all` makes them.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import sys
 import time
 from pathlib import Path
 
+from prerequisites import FIXTURES, fixture_dirs, require_cli
+
 TARGETS = ("builder", "tester", "production")
-REPO = Path(__file__).resolve().parents[1]
 
 
 def sh(argv: list[str]) -> None:
@@ -49,7 +52,7 @@ CORE = ("--analyze", "none", "--no-hadolint")
 def tool(fixture: Path, name: str, extra: tuple[str, ...] = CORE) -> float:
     started = time.perf_counter()
     result = subprocess.run(
-        [str(REPO / ".venv/bin/ci-optimizer"), "run", "--context", str(fixture), "--quiet", "--tag-prefix",
+        [str(require_cli()), "run", "--context", str(fixture), "--quiet", "--tag-prefix",
          "bench-tool", "--json", f"/tmp/bench-{name}.json", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
     )
@@ -75,13 +78,14 @@ def measure(fixture: Path, name: str, warm_runs: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fixtures", type=Path, default=REPO.parent / "shared" / "bench-fixtures")
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES, help="default: %(default)s")
     parser.add_argument("--only", default="small,medium,large")
     parser.add_argument("--warm-runs", type=int, default=3)
     args = parser.parse_args()
+    names = args.only.split(",")
+    require_cli()
     rows = []
-    for name in args.only.split(","):
-        fixture = args.fixtures / name
+    for name, fixture in zip(names, fixture_dirs(args.fixtures, names), strict=True):
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
         rows.append((name, measure(fixture, name, args.warm_runs)))
     print(f"{'fixture':<8} {'':<5} {'(a) manual':>11} {'(b) run':>9} {'b/a':>5} {'(c) run+analysis':>17} {'c/a':>5}")

@@ -11,12 +11,14 @@ Targets from issue 3: base-ref ≤ 1.3 × plain, baseline ≤ 1.05 × plain.
 
 "Cold" never prunes the engine's cache (other people share it): every repository gets a fresh
 `ARG CIO_BENCH_NONCE=<random>` in each stage, which is in the environment of every RUN and so
-in its cache key. Each fixture from /work/shared/bench-fixtures is copied into a temporary git
+in its cache key. Each fixture from bench/fixtures is copied into a temporary git
 repository: `main` holds the fixture, the branch `pr` changes only the production stage:
   append  adds one RUN at the end of the production stage (the common PR: one more step)
   edit    edits the first RUN of the production stage (everything after it rebuilds on both sides)
 
     .venv/bin/python bench/bench_compare.py [--only small,medium] [--changes append,edit] [--repeat 3]
+
+The fixtures build on local base images: `make provision-all` makes them (and installs git).
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ import time
 import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-CLI = REPO / ".venv" / "bin" / "ci-optimizer"
+from prerequisites import CLI, FIXTURES, fixture_dirs, require_cli, require_program
+
 PREFIX = "cio-bench-compare"
 IDENTITY = ("-c", "user.name=bench", "-c", "user.email=bench@ci-optimizer.invalid", "-c", "init.defaultBranch=main",
             "-c", "commit.gpgsign=false")
@@ -110,21 +112,25 @@ def remove_images() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fixtures", type=Path, default=Path("/work/shared/bench-fixtures"))
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES, help="default: %(default)s")
     parser.add_argument("--only", default="small,medium")
     parser.add_argument("--changes", default="append,edit")
     parser.add_argument("--modes", default="base-ref,baseline", help="compared with a plain run every time")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    require_cli()
+    require_program("git", "run `make provision-all` (or `apt-get install git`)")
+    names = args.only.split(",")
+    fixtures = dict(zip(names, fixture_dirs(args.fixtures, names), strict=True))
     rows = []
     try:
-        for name in args.only.split(","):
+        for name in names:
             for change in args.changes.split(","):
                 samples = []
                 for i in range(args.repeat):
                     print(f"{name} / {change}: run {i + 1} of {args.repeat} ...", file=sys.stderr, flush=True)
                     with tempfile.TemporaryDirectory(prefix="cio-bench-compare-") as tmp:
-                        samples.append(measure_once(args.fixtures / name, change, Path(tmp), args.modes.split(",")))
+                        samples.append(measure_once(fixtures[name], change, Path(tmp), args.modes.split(",")))
                     remove_images()
                 rows.append((name, change, {k: statistics.median(s[k] for s in samples) for k in samples[0]}))
     finally:
