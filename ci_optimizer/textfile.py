@@ -1,4 +1,4 @@
-"""Reading a text file the user named, with one-line errors that name it."""
+"""Reading and writing a text file the user named, with one-line errors that name it."""
 
 from __future__ import annotations
 
@@ -15,3 +15,12 @@ def read_text(path: str | Path, *, what: str, error: type[CiOptimizerError]) -> 
         raise error(f"{what} not found", location=str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"cannot read the {what}: {exc}", location=str(path)) from None
+
+
+def write_text(path: Path, text: str, *, what: str, error: type[CiOptimizerError]) -> None:
+    """Write UTF-8 text, making the parent directories; `error("cannot write the <what>: ...")`."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise error(f"cannot write the {what}: {exc.strerror or exc}", location=str(path)) from None

@@ -22,6 +22,7 @@ from ci_optimizer.report import json_report as report_json
 from ci_optimizer.report.model import Report
 from ci_optimizer.report.sarif import write_sarif
 from ci_optimizer.report.terminal import render_terminal
+from ci_optimizer.textfile import write_text
 
 DESCRIPTION = """\
 Build every target of a multi-stage Dockerfile, run its tester stage, measure each image
@@ -142,17 +143,8 @@ def write_outputs(report: Report, args: argparse.Namespace, out: TextIO) -> None
     out.write(render_terminal(report))
     out.flush()
     if args.json is not None:
-        _write(args.json, report_json.dumps(report))
+        write_text(args.json, report_json.dumps(report), what="JSON report", error=UsageError)
     if args.markdown is not None:
         from ci_optimizer.report.markdown import render_markdown  # noqa: PLC0415 - only when asked for
 
-        _write(args.markdown, render_markdown(report))
-
-
-def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-
+        write_text(args.markdown, render_markdown(report), what="markdown report", error=UsageError)

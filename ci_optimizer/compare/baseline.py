@@ -18,7 +18,7 @@ from ci_optimizer.plan.build_plan import image_repository
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.report import json_report as report_json
 from ci_optimizer.report.model import SCHEMA_VERSION, Baseline, BuildResult, Report, TargetResult
-from ci_optimizer.textfile import read_text
+from ci_optimizer.textfile import read_text, write_text
 
 
 def compare_with_saved(head: Report, saved: Report, path: Path) -> Report:
@@ -58,11 +58,7 @@ def read_baseline(path: Path) -> Report:
 
 def write_baseline(report: Report, path: Path) -> None:
     """The same JSON document as `--json`: one format, versioned by `schema_version`."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(report_json.dumps(report), encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write the baseline report: {exc.strerror or exc}", location=str(path)) from None
+    write_text(path, report_json.dumps(report), what="baseline report", error=ConfigError)
 
 
 def rebase_options(options: RunOptions, *, cwd: Path, repo: Path, tree: Path) -> RunOptions | None:

@@ -41,6 +41,7 @@ from ci_optimizer.report.markdown import (
 from ci_optimizer.report.model import GitHubContext, Report
 from ci_optimizer.report.terminal import render_terminal
 from ci_optimizer.sizes import format_size
+from ci_optimizer.textfile import write_text
 
 REPORT_PATH = ".ci-optimizer/report.json"  # relative to the workspace, so later steps can upload it
 FORK_HELP = (
@@ -110,7 +111,7 @@ def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, 
         return code
     console.line(render_terminal(report).rstrip("\n"))
     report = _with_github_block(report, settings, pr)
-    _write_report(report_file, report)
+    write_text(report_file, report_json.dumps(report), what="report", error=CiOptimizerError)
     _log_targets(report, console)
     for note in annotations_for(report, budgets_enforced=settings.fail_on_budget,
                                 workspace=settings.runner.workspace):
@@ -122,14 +123,6 @@ def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, 
         result = EXIT_ERROR
     _finish(console, settings, passed=result == EXIT_OK, report=REPORT_PATH, comment_url=published.comment_url)
     return result
-
-
-def _write_report(path: Path, report: Report) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(report_json.dumps(report), encoding="utf-8")
-    except OSError as exc:
-        raise CiOptimizerError(f"cannot write the report: {exc.strerror or exc}", location=str(path)) from None
 
 
 def exit_code(report: Report, *, fail_on_budget: bool) -> int:
