@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ci_optimizer.errors import ConfigError
+from ci_optimizer.judge.budgets import Budget
 from ci_optimizer.judge.checks import CHECKS_CONFIG_SCHEMA, CheckSettings, parse_check_settings
 from ci_optimizer.sizes import parse_percent, parse_size
 from ci_optimizer.textfile import read_text
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
 
 CONFIG_NAMES = (".ci-optimizer.yml", ".ci-optimizer.yaml")
-Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,23 +40,6 @@ class DockerfileEntry:
     production: str | None = None
     targets: tuple[str, ...] = ()
     build_args: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Budget:
-    """The rules of one `budgets:` entry; None means the entry does not set that rule."""
-
-    target: str  # a stage name, `path/Dockerfile:stage`, or "*"
-    severity: Severity = "error"
-    max_size: int | None = None
-    max_compressed_size: int | None = None
-    max_growth_bytes: int | None = None
-    max_growth_percent: float | None = None
-    max_layers: int | None = None
-    min_reduction: float | None = None
-    max_wasted_bytes: int | None = None
-    max_wasted_percent: float | None = None
-    min_efficiency: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

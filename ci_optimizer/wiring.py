@@ -13,9 +13,9 @@ from ci_optimizer.adapters import docker_client as engine_client
 from ci_optimizer.builders.buildx import BuildxBuilder, buildx_available
 from ci_optimizer.builders.classic import ClassicBuilder
 from ci_optimizer.dockerfile.stages import Instruction
-from ci_optimizer.pipeline.ports import Builder, ContainerRun, Engine
+from ci_optimizer.model.image_model import ImageStats
 from ci_optimizer.pipeline.request import Session
-from ci_optimizer.report.image_model import ImageStats
+from ci_optimizer.ports import Builder, ContainerRun, Engine
 
 
 def environment() -> Mapping[str, str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ci_optimizer.report.image_model import ImageConfig, ImageStats
-from ci_optimizer.report.model import BuildResult, Comparison, CompressedSize, TargetResult
+from ci_optimizer.model.image_model import ImageConfig, ImageStats
+from ci_optimizer.model.results import BuildResult, Comparison, CompressedSize, TargetResult
 
 BUILD = ("status", "tag", "cached_steps", "total_steps", "error", "log_tail")
 COMPARISON = ("base_status", "base_size_bytes", "delta_bytes", "delta_percent", "layer_changes")

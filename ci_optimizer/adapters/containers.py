@@ -10,7 +10,7 @@ import docker.errors
 import requests
 
 from ci_optimizer.errors import EngineError
-from ci_optimizer.pipeline.ports import ContainerRun
+from ci_optimizer.ports import ContainerRun
 
 
 def run_to_completion(client: Any, image: str, *, timeout: float, name_hint: str = "tester") -> ContainerRun:

@@ -26,7 +26,7 @@ from ci_optimizer.measure.archive import read_archive
 from ci_optimizer.measure.compress import DEFAULT_PLAN, SamplePlan, Throttle
 from ci_optimizer.measure.stacking import analyze_layers
 from ci_optimizer.measure.summary import LayerSummary
-from ci_optimizer.report.image_model import ImageAnalysis
+from ci_optimizer.model.image_model import ImageAnalysis
 
 CHUNK = 4 * 1024 * 1024  # the most one piece holds; a chunked response (the engine's) comes in its own chunks
 CACHE_MAX_BYTES = 2 * 1024**3

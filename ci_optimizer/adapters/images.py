@@ -10,7 +10,7 @@ import docker.errors
 from ci_optimizer.dockerfile.stages import Instruction
 from ci_optimizer.errors import EngineError
 from ci_optimizer.measure.history import attribute_layers
-from ci_optimizer.report.image_model import ImageConfig, ImageStats
+from ci_optimizer.model.image_model import ImageConfig, ImageStats
 
 
 def measure(client: Any, image_id: str, *, instructions: Sequence[Instruction], base_image: str) -> ImageStats:

@@ -15,11 +15,11 @@ from ci_optimizer.cli import config_commands as config_cli
 from ci_optimizer.cli.comment_command import add_comment_parser
 from ci_optimizer.compare.baseline import write_baseline
 from ci_optimizer.errors import EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError, describe_error
+from ci_optimizer.model.results import Report
 from ci_optimizer.pipeline.request import Request
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags, parse_build_args
 from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report.model import Report
 from ci_optimizer.report.sarif import write_sarif
 from ci_optimizer.report.terminal import render_terminal
 from ci_optimizer.textfile import write_text

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from ci_optimizer.compare.deltas import apply_baseline
 from ci_optimizer.errors import ConfigError
+from ci_optimizer.model.results import SCHEMA_VERSION, Baseline, BuildResult, Report, TargetResult
 from ci_optimizer.plan.build_plan import image_repository
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report.model import SCHEMA_VERSION, Baseline, BuildResult, Report, TargetResult
 from ci_optimizer.textfile import read_text, write_text
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ci_optimizer.dockerfile.stages import DockerfileModel, Stage
 from ci_optimizer.errors import UsageError
-from ci_optimizer.report.model import Role
+from ci_optimizer.model.results import Role
 
 TESTER_NAMES = ("tester", "test", "tests")
 BUILDER_NAMES = ("builder", "build")

@@ -25,10 +25,11 @@ from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
 from ci_optimizer.github.runner import ActionOutputs, Console, append_summary, redact, write_outputs
 from ci_optimizer.measure.history import clean_created_by
-from ci_optimizer.pipeline.ports import Log
+from ci_optimizer.model.results import GitHubContext, Report
 from ci_optimizer.pipeline.request import Request, Session
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags, parse_build_args
+from ci_optimizer.ports import Log
 from ci_optimizer.report import json_report as report_json
 from ci_optimizer.report import markdown_text as md
 from ci_optimizer.report.markdown import (
@@ -38,7 +39,6 @@ from ci_optimizer.report.markdown import (
     render_markdown,
     stable_digest,
 )
-from ci_optimizer.report.model import GitHubContext, Report
 from ci_optimizer.report.terminal import render_terminal
 from ci_optimizer.sizes import format_size
 from ci_optimizer.textfile import write_text

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Literal
 
-from ci_optimizer.report.model import Report, TargetResult
+from ci_optimizer.model.results import Report, TargetResult
 
 
 @dataclass(frozen=True, kw_only=True)

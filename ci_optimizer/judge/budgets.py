@@ -9,11 +9,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from typing import Literal, Protocol
 
-from ci_optimizer.config import Budget, Config, Severity
-from ci_optimizer.report.model import BudgetResult, Report, TargetResult
-from ci_optimizer.report.sections import reductions, stage_name
+from ci_optimizer.model.results import BudgetResult, Report, TargetResult
+from ci_optimizer.model.sections import reductions, stage_name
 from ci_optimizer.sizes import format_delta, format_percent, format_size
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Budget:
+    """The rules of one `budgets:` entry; None means the entry does not set that rule."""
+
+    target: str  # a stage name, `path/Dockerfile:stage`, or "*"
+    severity: Severity = "error"
+    max_size: int | None = None
+    max_compressed_size: int | None = None
+    max_growth_bytes: int | None = None
+    max_growth_percent: float | None = None
+    max_layers: int | None = None
+    min_reduction: float | None = None
+    max_wasted_bytes: int | None = None
+    max_wasted_percent: float | None = None
+    min_efficiency: float | None = None
+
+
+class Budgets(Protocol):
+    """What judging needs of the config (config.Config is one): its rules and the file they came from."""
+
+    @property
+    def budgets(self) -> tuple[Budget, ...]: ...
+
+    @property
+    def source(self) -> str | None: ...
+
 
 RULES = tuple(f.name for f in fields(Budget) if f.name not in ("target", "severity"))
 
@@ -26,23 +56,23 @@ class _Rule:
     key: str  # the `budgets:` entry it came from, for messages
 
 
-def evaluate_budgets(report: Report, config: Config) -> tuple[BudgetResult, ...]:
+def evaluate_budgets(report: Report, config: Budgets) -> tuple[BudgetResult, ...]:
     return _evaluate(report, config)[0]
 
 
-def budget_warnings(report: Report, config: Config) -> tuple[str, ...]:
+def budget_warnings(report: Report, config: Budgets) -> tuple[str, ...]:
     """Budgets naming targets that do not exist, and rules that could not be judged."""
     return _evaluate(report, config)[1]
 
 
-def apply_budgets(report: Report, config: Config) -> Report:
+def apply_budgets(report: Report, config: Budgets) -> Report:
     """The report with its `budgets` judged and the warnings about them added."""
     results, warnings = _evaluate(report, config)
     return replace(report, budgets=(*report.budgets, *results),
                    warnings=tuple(dict.fromkeys((*report.warnings, *warnings))))
 
 
-def _evaluate(report: Report, config: Config) -> tuple[tuple[BudgetResult, ...], tuple[str, ...]]:
+def _evaluate(report: Report, config: Budgets) -> tuple[tuple[BudgetResult, ...], tuple[str, ...]]:
     warnings = [_unknown(b.target, report, config) for b in config.budgets if not _matches_any(b.target, report)]
     results: list[BudgetResult] = []
     compared = report.baseline is not None or any(t.base_status is not None for t in report.targets)
@@ -188,7 +218,7 @@ def _matches_any(key: str, report: Report) -> bool:
     return key == "*" or any(key in (t.name, stage_name(t)) for t in report.targets)
 
 
-def _unknown(key: str, report: Report, config: Config) -> str:
+def _unknown(key: str, report: Report, config: Budgets) -> str:
     names = ", ".join(dict.fromkeys(t.name for t in report.targets)) or "none"
     where = f"{config.source}: " if config.source else ""
     return f"{where}budgets.{key}: no target named {key!r} (targets: {names})"

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction
-from ci_optimizer.report.image_model import Layer
+from ci_optimizer.model.image_model import Layer
 
 FILESYSTEM = frozenset({"RUN", "COPY", "ADD"})
 _NOP = re.compile(r"^/bin/sh -c #\(nop\)\s+(\w+)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ci_optimizer.report.model import Reduction, TargetResult
+from ci_optimizer.model.results import Reduction, TargetResult
 
 
 def compute_reduction(targets: Sequence[TargetResult]) -> Reduction | None:

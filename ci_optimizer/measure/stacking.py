@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ci_optimizer.measure.summary import DIR, FILE, HARD, LINK, OPAQUE, WHITEOUT, LayerSummary
-from ci_optimizer.report.image_model import ImageAnalysis, LayerAnalysis, PathSize, WastedPath
-from ci_optimizer.report.model import CompressedSize, TargetResult
+from ci_optimizer.model.image_model import ImageAnalysis, LayerAnalysis, PathSize, WastedPath
+from ci_optimizer.model.results import CompressedSize, TargetResult
 
 TOP = 10
 _SHIPPED = frozenset({FILE, LINK, HARD})

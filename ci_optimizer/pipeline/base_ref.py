@@ -16,10 +16,10 @@ from ci_optimizer.adapters import git
 from ci_optimizer.compare.baseline import failed_like, rebase_options, renamed
 from ci_optimizer.compare.deltas import apply_baseline
 from ci_optimizer.errors import CiOptimizerError
-from ci_optimizer.pipeline.ports import Log
+from ci_optimizer.model.results import Baseline, Report
+from ci_optimizer.model.sections import combine
 from ci_optimizer.plan.prepare import RunOptions
-from ci_optimizer.report.model import Baseline, Report
-from ci_optimizer.report.sections import combine
+from ci_optimizer.ports import Log
 
 RunOne = Callable[[RunOptions], Report]  # the pipeline with its engine adapters bound
 

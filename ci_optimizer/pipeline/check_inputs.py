@@ -16,7 +16,7 @@ from ci_optimizer.adapters.smoke_run import run_smoke
 from ci_optimizer.dockerfile.roles import Roles
 from ci_optimizer.dockerfile.stages import DockerfileModel
 from ci_optimizer.judge.checks.inputs import CheckInputs, LayerFiles
-from ci_optimizer.report.model import TargetResult
+from ci_optimizer.model.results import TargetResult
 
 
 def gather_inputs(

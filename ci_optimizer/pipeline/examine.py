@@ -19,9 +19,9 @@ from ci_optimizer.judge.checks.evidence import final_files, layer_files
 from ci_optimizer.judge.checks.inputs import LayerFiles
 from ci_optimizer.measure.stacking import with_analysis
 from ci_optimizer.measure.summary import LayerSummary
+from ci_optimizer.model.results import CheckResult, Report, TargetResult
 from ci_optimizer.pipeline.check_inputs import gather_inputs
 from ci_optimizer.plan.prepare import Planned, RunOptions
-from ci_optimizer.report.model import CheckResult, Report, TargetResult
 
 Log = Callable[[str], None]
 

@@ -8,10 +8,10 @@ from dataclasses import replace
 
 from ci_optimizer.measure.history import chain_instructions
 from ci_optimizer.measure.reduction import compute_reduction
-from ci_optimizer.pipeline.ports import Builder, Images, Log
+from ci_optimizer.model.results import BuildResult, Report, TargetResult, TesterResult
 from ci_optimizer.plan.build_plan import BuildOutcome, BuildTarget
 from ci_optimizer.plan.prepare import Planned, RunOptions, prepare
-from ci_optimizer.report.model import BuildResult, Report, TargetResult, TesterResult
+from ci_optimizer.ports import Builder, Images, Log
 
 LOG_TAIL = 50
 

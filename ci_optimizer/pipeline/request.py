@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ci_optimizer.pipeline.ports import Engine
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags
+from ci_optimizer.ports import Engine
 
 
 @dataclass(frozen=True, kw_only=True)

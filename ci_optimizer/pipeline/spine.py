@@ -13,15 +13,15 @@ from pathlib import Path
 from ci_optimizer.compare.baseline import compare_with_saved, read_saved
 from ci_optimizer.config import Config, load_config
 from ci_optimizer.judge.budgets import apply_budgets
+from ci_optimizer.model.results import Report
+from ci_optimizer.model.sections import combine
 from ci_optimizer.pipeline import base_ref
 from ci_optimizer.pipeline.examine import ExamineOptions, check_analyze_spec, examine
 from ci_optimizer.pipeline.head import build_and_measure
-from ci_optimizer.pipeline.ports import Log
 from ci_optimizer.pipeline.request import Request, Session
 from ci_optimizer.plan.prepare import Planned, RunOptions, prepare
 from ci_optimizer.plan.runs import runs_for
-from ci_optimizer.report.model import Report
-from ci_optimizer.report.sections import combine
+from ci_optimizer.ports import Log
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ci_optimizer.dockerfile.roles import Roles
 from ci_optimizer.dockerfile.stages import DockerfileModel, Stage
-from ci_optimizer.report.model import Role
+from ci_optimizer.model.results import Role
 
 _UNSAFE = re.compile(r"[^a-z0-9_.-]+")
 

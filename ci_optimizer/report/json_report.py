@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from ci_optimizer.errors import ConfigError
-from ci_optimizer.report.image_model import (
+from ci_optimizer.model.image_model import (
     ImageAnalysis,
     ImageConfig,
     ImageStats,
@@ -18,7 +18,7 @@ from ci_optimizer.report.image_model import (
     PathSize,
     WastedPath,
 )
-from ci_optimizer.report.model import (
+from ci_optimizer.model.results import (
     SCHEMA_VERSION,
     Baseline,
     BudgetResult,

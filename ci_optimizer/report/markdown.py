@@ -13,17 +13,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
+from ci_optimizer.model.results import Baseline, BudgetResult, CheckResult, Report, Section, TesterResult
 from ci_optimizer.report import markdown_text as md
 from ci_optimizer.report.markdown_details import chart, log_tail_block, target_details
 from ci_optimizer.report.markdown_table import duration, table
-from ci_optimizer.report.model import (
-    Baseline,
-    BudgetResult,
-    CheckResult,
-    Report,
-    Section,
-    TesterResult,
-)
 from ci_optimizer.sizes import format_percent, format_size
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for an issue comment body, in characters

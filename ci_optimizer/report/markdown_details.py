@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ci_optimizer.measure.history import clean_created_by
+from ci_optimizer.model.image_model import ImageConfig, Layer
+from ci_optimizer.model.results import TargetResult, TesterResult
 from ci_optimizer.report import markdown_text as md
-from ci_optimizer.report.image_model import ImageConfig, Layer
-from ci_optimizer.report.model import TargetResult, TesterResult
 from ci_optimizer.sizes import format_delta, format_size
 
 _NAME_LIMIT = 60

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ci_optimizer.model.results import BudgetResult, TargetResult
 from ci_optimizer.report import markdown_text as md
-from ci_optimizer.report.model import BudgetResult, TargetResult
 from ci_optimizer.sizes import format_delta, format_percent, format_size
 
 _NAME_LIMIT = 60

@@ -20,7 +20,7 @@ from ci_optimizer.errors import UsageError
 from ci_optimizer.judge.checks.hadolint_rules import PREFIX as HADOLINT_PREFIX
 from ci_optimizer.judge.checks.hadolint_rules import help_uri
 from ci_optimizer.judge.checks.registry import CHECKS
-from ci_optimizer.report.model import CheckResult
+from ci_optimizer.model.results import CheckResult
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/ci-optimizer/ci-optimizer"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ci_optimizer.report.image_model import ImageAnalysis
-from ci_optimizer.report.model import BudgetResult, Report, TargetResult
-from ci_optimizer.report.sections import reductions, testers
+from ci_optimizer.model.image_model import ImageAnalysis
+from ci_optimizer.model.results import BudgetResult, Report, TargetResult
+from ci_optimizer.model.sections import reductions, testers
 from ci_optimizer.sizes import format_delta, format_percent, format_size
 
 HEAVIEST = 5

@@ -16,7 +16,7 @@ import pytest
 from ci_optimizer.adapters.image_export import analyze_target, base_layer_count, stream_save
 from ci_optimizer.errors import EngineError
 from ci_optimizer.measure.compress import gzip_size
-from ci_optimizer.report.image_model import ImageAnalysis, WastedPath
+from ci_optimizer.model.image_model import ImageAnalysis, WastedPath
 
 pytestmark = pytest.mark.integration
 

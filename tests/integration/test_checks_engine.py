@@ -18,10 +18,10 @@ from ci_optimizer.adapters.hadolint_run import NOT_INSTALLED, run_hadolint
 from ci_optimizer.adapters.smoke_run import run_smoke
 from ci_optimizer.judge.checks import CheckInputs, LayerFiles, run_checks
 from ci_optimizer.judge.checks.inputs import SmokeOutcome, stage_chain
+from ci_optimizer.model.results import CheckResult, TargetResult
 from ci_optimizer.pipeline.check_inputs import gather_inputs
 from ci_optimizer.pipeline.head import build_and_measure
 from ci_optimizer.plan.prepare import Planned, RunOptions
-from ci_optimizer.report.model import CheckResult, TargetResult
 from ci_optimizer.report.sarif import sarif_log
 from ci_optimizer.sizes import format_size
 from ci_optimizer.wiring import engine_adapters

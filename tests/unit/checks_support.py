@@ -8,7 +8,7 @@ from typing import Any
 from ci_optimizer.dockerfile.parse import parse_dockerfile
 from ci_optimizer.dockerfile.roles import assign_roles
 from ci_optimizer.judge.checks.inputs import CheckInputs, Finding, LayerFiles
-from ci_optimizer.report.image_model import ImageConfig
+from ci_optimizer.model.image_model import ImageConfig
 from tests.report_support import make_target
 
 

@@ -5,7 +5,7 @@ from array import array
 from ci_optimizer.judge.checks.evidence import final_files, layer_files
 from ci_optimizer.measure.compress import Compressed
 from ci_optimizer.measure.summary import DIR, FILE, LINK, OPAQUE, WHITEOUT, LayerSummary
-from ci_optimizer.report.image_model import Layer
+from ci_optimizer.model.image_model import Layer
 
 
 def layer(*entries: tuple[str, int, int]) -> LayerSummary:

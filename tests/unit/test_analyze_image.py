@@ -5,7 +5,7 @@ from dataclasses import replace
 from ci_optimizer.measure.bytestream import ByteStream
 from ci_optimizer.measure.stacking import analyze_layers, visible_files, with_analysis
 from ci_optimizer.measure.summary import LayerSummary, summarize
-from ci_optimizer.report.image_model import PathSize, WastedPath
+from ci_optimizer.model.image_model import PathSize, WastedPath
 from tests.report_support import make_target
 from tests.unit.analyze_support import MTIME, directory, file, layer, opaque, symlink, whiteout
 

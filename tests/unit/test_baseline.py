@@ -7,10 +7,10 @@ import pytest
 
 from ci_optimizer.compare.baseline import read_baseline, read_saved, rebase_options, write_baseline
 from ci_optimizer.errors import ConfigError
+from ci_optimizer.model.results import Report
 from ci_optimizer.plan.build_plan import image_repository
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report.model import Report
 from tests.report_support import make_target
 
 REPORT = Report(dockerfile="Dockerfile", targets=(

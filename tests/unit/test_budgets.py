@@ -4,8 +4,8 @@ from dataclasses import replace
 
 from ci_optimizer.config import Config, parse_config
 from ci_optimizer.judge.budgets import apply_budgets, budget_warnings, evaluate_budgets
-from ci_optimizer.report.image_model import ImageAnalysis
-from ci_optimizer.report.model import Baseline, BudgetResult, Reduction, Report, Section, TargetResult
+from ci_optimizer.model.image_model import ImageAnalysis
+from ci_optimizer.model.results import Baseline, BudgetResult, Reduction, Report, Section, TargetResult
 from tests.report_support import make_target, retarget
 
 

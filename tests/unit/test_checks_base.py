@@ -12,7 +12,7 @@ from ci_optimizer.judge.checks.minimal_base import (
     sibling_ref,
 )
 from ci_optimizer.judge.checks.multistage import check_multi_stage
-from ci_optimizer.report.image_model import ImageConfig
+from ci_optimizer.model.image_model import ImageConfig
 from tests.unit.checks_support import failed, make_inputs, passed
 
 

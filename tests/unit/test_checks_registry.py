@@ -10,8 +10,8 @@ from ci_optimizer.judge.checks.check_settings import CheckSetting, CheckSettings
 from ci_optimizer.judge.checks.hadolint_rules import parse_json, target_of
 from ci_optimizer.judge.checks.inputs import HadolintFinding, HadolintRun, SmokeOutcome
 from ci_optimizer.judge.checks.read_only import check_read_only_smoke
-from ci_optimizer.report.image_model import ImageConfig
-from ci_optimizer.report.model import CheckResult
+from ci_optimizer.model.image_model import ImageConfig
+from ci_optimizer.model.results import CheckResult
 from tests.unit.checks_support import failed, make_inputs, passed
 
 GOOD = (

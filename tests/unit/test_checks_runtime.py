@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ci_optimizer.judge.checks.runtime import check_healthcheck, check_non_root, check_oci_labels, is_root
-from ci_optimizer.report.image_model import ImageConfig
+from ci_optimizer.model.image_model import ImageConfig
 from tests.unit.checks_support import failed, make_inputs, passed
 
 ROOT_ADVICE = "add `USER <uid>` (for example `USER 65532`) after the steps that need root"

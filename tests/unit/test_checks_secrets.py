@@ -4,7 +4,7 @@ import pytest
 
 from ci_optimizer.judge.checks.inputs import LayerFiles
 from ci_optimizer.judge.checks.leaks import check_no_key_files, check_no_secrets, key_file, secret_name
-from ci_optimizer.report.image_model import ImageConfig
+from ci_optimizer.model.image_model import ImageConfig
 from tests.unit.checks_support import failed, make_inputs, passed
 
 IN_CONFIG = "it is stored in the image config, where anyone with the image reads it; pass it at run time"

@@ -8,7 +8,7 @@ from ci_optimizer.judge.checks.tools import (
     check_no_shell,
     needed_programs,
 )
-from ci_optimizer.report.image_model import ImageConfig
+from ci_optimizer.model.image_model import ImageConfig
 from tests.unit.checks_support import failed, make_inputs, passed
 
 NOT_ANALYSED = " (from the Dockerfile: the image's files were not analysed)"

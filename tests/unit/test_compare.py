@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from ci_optimizer.compare.deltas import apply_baseline, diff_layers, layer_key
-from ci_optimizer.report.image_model import Layer
-from ci_optimizer.report.model import Baseline, LayerChange, Report, TargetResult
+from ci_optimizer.model.image_model import Layer
+from ci_optimizer.model.results import Baseline, LayerChange, Report, TargetResult
 from tests.report_support import make_target
 
 

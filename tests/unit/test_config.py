@@ -7,7 +7,6 @@ import jsonschema
 import pytest
 
 from ci_optimizer.config import (
-    Budget,
     Config,
     DockerfileEntry,
     config_schema,
@@ -17,6 +16,7 @@ from ci_optimizer.config import (
     schema_text,
 )
 from ci_optimizer.errors import EXIT_ERROR, ConfigError
+from ci_optimizer.judge.budgets import Budget
 from ci_optimizer.judge.checks import CHECKS_CONFIG_SCHEMA, CheckSetting, CheckSettings
 
 FULL = """\

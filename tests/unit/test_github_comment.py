@@ -23,8 +23,8 @@ from ci_optimizer.github.comment import (
     upsert,
 )
 from ci_optimizer.github.event import PullRequest
+from ci_optimizer.model.results import BudgetResult, Report, TargetResult, TesterResult
 from ci_optimizer.plan.runs import Flags
-from ci_optimizer.report.model import BudgetResult, Report, TargetResult, TesterResult
 from tests.report_support import make_target, retarget
 
 

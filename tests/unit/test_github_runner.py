@@ -21,7 +21,7 @@ from ci_optimizer.github.runner import (
     redact,
     write_outputs,
 )
-from ci_optimizer.report.model import BudgetResult, CheckResult, Report, TargetResult, TesterResult
+from ci_optimizer.model.results import BudgetResult, CheckResult, Report, TargetResult, TesterResult
 from tests.report_support import make_target
 
 

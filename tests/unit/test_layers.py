@@ -3,7 +3,7 @@ from __future__ import annotations
 from ci_optimizer.dockerfile.parse import parse_dockerfile
 from ci_optimizer.measure.history import attribute_layers, clean_created_by, history_keyword
 from ci_optimizer.measure.history import chain_instructions as stage_chain
-from ci_optimizer.report.image_model import Layer
+from ci_optimizer.model.image_model import Layer
 
 DOCKERFILE = (
     "FROM local/busybox:1 AS builder\n"  # 1

@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from ci_optimizer.report import markdown_text as md
-from ci_optimizer.report.image_model import ImageConfig, Layer
-from ci_optimizer.report.markdown import COMMENT_LIMIT, MarkdownOptions, render_markdown, stable_digest
-from ci_optimizer.report.model import (
+from ci_optimizer.model.image_model import ImageConfig, Layer
+from ci_optimizer.model.results import (
     Baseline,
     BudgetResult,
     CheckResult,
@@ -22,6 +20,8 @@ from ci_optimizer.report.model import (
     TargetResult,
     TesterResult,
 )
+from ci_optimizer.report import markdown_text as md
+from ci_optimizer.report.markdown import COMMENT_LIMIT, MarkdownOptions, render_markdown, stable_digest
 from tests.report_support import make_target, retarget
 
 ID = "sha256:" + "ab" * 32

@@ -8,9 +8,9 @@ import pytest
 
 from ci_optimizer.errors import ConfigError
 from ci_optimizer.measure.reduction import compute_reduction
+from ci_optimizer.model.image_model import ImageConfig, Layer
+from ci_optimizer.model.results import Report, TargetResult, TesterResult
 from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report.image_model import ImageConfig, Layer
-from ci_optimizer.report.model import Report, TargetResult, TesterResult
 from ci_optimizer.report.terminal import render_terminal
 from ci_optimizer.sizes import format_delta, format_percent, format_size, parse_percent, parse_size
 from tests.report_support import make_target
@@ -163,7 +163,7 @@ def test_json_schema_rejects_a_wrong_document_with_its_key_path() -> None:
 
 
 def test_terminal_report_against_the_base_with_budgets_and_grown_layers() -> None:
-    from ci_optimizer.report.model import BudgetResult, LayerChange  # noqa: PLC0415
+    from ci_optimizer.model.results import BudgetResult, LayerChange  # noqa: PLC0415
 
     production = built(
         "production", "production", 90_000_000, base_status="built", base_size_bytes=85_000_000,

@@ -11,7 +11,7 @@ import pytest
 
 from ci_optimizer import __version__
 from ci_optimizer.errors import UsageError
-from ci_optimizer.report.model import CheckResult
+from ci_optimizer.model.results import CheckResult
 from ci_optimizer.report.sarif import sarif_log, write_sarif
 
 ROOT = Path("/work/repo")

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import json
 
-from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report import sections
-from ci_optimizer.report.model import (
+from ci_optimizer.model import sections
+from ci_optimizer.model.results import (
     BudgetResult,
     CheckResult,
     Reduction,
@@ -13,7 +12,8 @@ from ci_optimizer.report.model import (
     TargetResult,
     TesterResult,
 )
-from ci_optimizer.report.sections import by_section, combine, reductions, stage_name
+from ci_optimizer.model.sections import by_section, combine, reductions, stage_name
+from ci_optimizer.report import json_report as report_json
 from tests.report_support import make_target
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ci_optimizer.judge.checks.inputs import LayerFiles
 from ci_optimizer.measure.stacking import visible_files as final_files
 from ci_optimizer.measure.summary import FILE, HARD, LINK, LayerSummary
-from ci_optimizer.report.image_model import Layer
+from ci_optimizer.model.image_model import Layer
 
 SHIPPED = frozenset({FILE, LINK, HARD})
 

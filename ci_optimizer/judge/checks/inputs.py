@@ -16,7 +16,7 @@ from typing import Literal
 
 from ci_optimizer.dockerfile.roles import Roles
 from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction, Stage
-from ci_optimizer.report.model import TargetResult
+from ci_optimizer.model.results import TargetResult
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")

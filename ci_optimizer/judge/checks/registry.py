@@ -20,7 +20,7 @@ from ci_optimizer.judge.checks.tools import (
     check_no_package_manager,
     check_no_shell,
 )
-from ci_optimizer.report.model import CheckResult
+from ci_optimizer.model.results import CheckResult
 
 CHECKS: tuple[Check, ...] = (
     Check(id="multi-stage", title="Production does not inherit the builder's toolchain", severity="warning",

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ci_optimizer.report.model import Reduction, Report, Section, TargetResult, TesterResult
+from ci_optimizer.model.results import Reduction, Report, Section, TargetResult, TesterResult
 
 
 def stage_name(target: TargetResult) -> str:

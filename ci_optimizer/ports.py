@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ci_optimizer.dockerfile.stages import Instruction
+from ci_optimizer.model.image_model import ImageStats
 from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan
-from ci_optimizer.report.image_model import ImageStats
 
 Log = Callable[[str], None]
 

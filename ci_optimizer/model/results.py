@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ci_optimizer.report.image_model import ImageAnalysis, ImageConfig, ImageStats, Layer
+from ci_optimizer.model.image_model import ImageAnalysis, ImageConfig, ImageStats, Layer
 
 SCHEMA_VERSION = 1
 

@@ -1,0 +1,1 @@
+"""The data every step shares: the report and its parts, as immutable values. Pure."""
