@@ -126,3 +126,19 @@ def test_help_loads_no_docker() -> None:
     loaded = loaded_after(code)
     assert "ci_optimizer" in loaded
     assert sorted(loaded & {"docker", "requests", "urllib3", "github"}) == []
+
+
+# The pipeline from the bottom up; a module may import its own rank or below (CONTRIBUTING.md).
+RANKS = (("errors", "sizes"), ("model", "textfile"), ("dockerfile",), ("measure",), ("judge",),
+         ("config", "report"), ("plan",), ("compare", "ports"), ("adapters", "builders"), ("pipeline",),
+         ("wiring",), ("github",), ("cli", "__main__"))
+
+
+def rank_of(name: str) -> int:
+    return next(n for n, packages in enumerate(RANKS) if within(name, packages))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_no_module_imports_a_package_above_its_own(name: str) -> None:
+    above = [i for i in imports_of(name) if rank_of(i) > rank_of(name)]
+    assert above == [], f"ci_optimizer.{name} imports {above}, above it in the pipeline"
