@@ -1,0 +1,3 @@
+module gallery/go-scratch
+
+go 1.19
