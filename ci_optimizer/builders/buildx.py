@@ -19,7 +19,7 @@ from typing import Any
 from ci_optimizer.adapters import proc
 from ci_optimizer.builders.progress import BuildProgress, Vertex, normalize_reference
 from ci_optimizer.errors import CommandError, EngineError
-from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget
+from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget, FailedStep
 
 LOG_TAIL = 50
 Log = Callable[[str], None]
@@ -164,6 +164,8 @@ def resolve_round(
             outcomes.append(
                 BuildOutcome(
                     name=target.name, ok=False, error=_describe(culprit), log_tail=_tail(culprit),
+                    failed_step=FailedStep(stage=culprit.stage, step=culprit.step, name=culprit.name)
+                    if culprit.step is not None else None,
                     seconds=round(culprit.finished - started, 3) if culprit.finished is not None else None,
                     cached_steps=cached, total_steps=total,
                 )

@@ -31,7 +31,8 @@ def annotations_for(report: Report, *, budgets_enforced: bool, workspace: str) -
         last = t.log_tail[-1] if t.log_tail else ""
         detail = t.error or last or "see the build log"
         found.append(Annotation(level="error", title=f"ci-optimizer: {t.name} failed to build",
-                                message=detail, file=_relative(t.dockerfile, workspace), line=t.stage_line))
+                                message=detail, file=_relative(t.dockerfile, workspace),
+                                line=t.error_line or t.stage_line))
     testers = [report.tester, *(s.tester for s in report.sections)]
     for tester in testers:
         if tester is None or tester.passed:

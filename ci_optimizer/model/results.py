@@ -37,6 +37,7 @@ class BuildResult:
     total_steps: int = 0
     tag: str | None = None  # the image's tag, once built
     error: str | None = None
+    error_line: int | None = None  # the Dockerfile line of the step that failed, where BuildKit named it
     log_tail: tuple[str, ...] = ()
 
 
@@ -101,6 +102,10 @@ class TargetResult:
     @property
     def error(self) -> str | None:
         return self.build.error
+
+    @property
+    def error_line(self) -> int | None:
+        return self.build.error_line
 
     @property
     def log_tail(self) -> tuple[str, ...]:

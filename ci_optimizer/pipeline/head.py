@@ -6,10 +6,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 
+from ci_optimizer.dockerfile.steps import step_line
 from ci_optimizer.measure.history import chain_instructions
 from ci_optimizer.measure.reduction import compute_reduction
 from ci_optimizer.model.results import BuildResult, Report, TargetResult, TesterResult
-from ci_optimizer.plan.build_plan import BuildOutcome, BuildTarget
+from ci_optimizer.plan.build_plan import BuildOutcome, BuildTarget, FailedStep
 from ci_optimizer.plan.prepare import Planned, RunOptions, prepare
 from ci_optimizer.ports import Builder, Images, Log
 
@@ -50,7 +51,8 @@ def _target_result(
     planned: Planned, target: BuildTarget, outcome: BuildOutcome, *, images: Images, dockerfile: str
 ) -> TargetResult:
     build = BuildResult(status="failed", seconds=outcome.seconds, cached_steps=outcome.cached_steps,
-                        total_steps=outcome.total_steps, error=outcome.error, log_tail=outcome.log_tail)
+                        total_steps=outcome.total_steps, error=outcome.error, log_tail=outcome.log_tail,
+                        error_line=_failed_line(planned, target, outcome.failed_step))
     if not outcome.ok or outcome.image_id is None:
         return TargetResult(name=target.name, dockerfile=dockerfile, role=target.role, stage_line=target.line,
                             build=build)
@@ -61,8 +63,17 @@ def _target_result(
         base_image=planned.model.root_base(stage.index),
     )
     return TargetResult(name=target.name, dockerfile=dockerfile, role=target.role, stage_line=target.line,
-                        build=replace(build, status="built", tag=target.tag, error=None, log_tail=()),
+                        build=replace(build, status="built", tag=target.tag, error=None, error_line=None,
+                                      log_tail=()),
                         image=stats)
+
+
+def _failed_line(planned: Planned, target: BuildTarget, failed: FailedStep | None) -> int | None:
+    """The Dockerfile line of the step the target failed on (BuildKit names it `[stage n/m]`)."""
+    if failed is None:
+        return None
+    stage = (planned.model.find(failed.stage) if failed.stage else None) or planned.model.stages[target.index]
+    return step_line(stage, failed.step, failed.name)
 
 
 def _run_tester(

@@ -81,6 +81,15 @@ def make_plan(
 
 
 @dataclass(frozen=True, kw_only=True)
+class FailedStep:
+    """The BuildKit step a target failed on: `[stage n/m] name`."""
+
+    stage: str | None  # None: BuildKit printed no stage name (a one-stage file)
+    step: str  # "n/m"
+    name: str  # the instruction as BuildKit shows it, e.g. `COPY --from=builder /app /app`
+
+
+@dataclass(frozen=True, kw_only=True)
 class BuildOutcome:
     """What a builder reports for one target."""
 
@@ -91,4 +100,5 @@ class BuildOutcome:
     cached_steps: int = 0
     total_steps: int = 0
     error: str | None = None
+    failed_step: FailedStep | None = None
     log_tail: tuple[str, ...] = ()

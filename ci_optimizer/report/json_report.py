@@ -110,7 +110,7 @@ def _target(t: TargetResult) -> dict[str, Any]:
         "base_status": t.base_status,
         "layer_changes": [asdict(change) for change in t.layer_changes],
         "analysis": asdict(t.analysis) if t.analysis else None,
-        "error": t.error, "log_tail": list(t.log_tail),
+        "error": t.error, "error_line": t.error_line, "log_tail": list(t.log_tail),
     }
 
 
@@ -155,7 +155,7 @@ def _tuples(d: dict[str, Any], *keys: str) -> dict[str, Any]:
 def _target_from(d: dict[str, Any]) -> TargetResult:
     build = BuildResult(
         status=d["status"], seconds=d.get("build_seconds"), cached_steps=d.get("cached_steps", 0),
-        total_steps=d.get("total_steps", 0), tag=d.get("tag"), error=d.get("error"),
+        total_steps=d.get("total_steps", 0), tag=d.get("tag"), error=d.get("error"), error_line=d.get("error_line"),
         log_tail=tuple(d.get("log_tail") or ()),
     )
     return TargetResult(

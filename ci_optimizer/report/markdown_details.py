@@ -79,7 +79,8 @@ def target_details(t: TargetResult, *, top_layers: int, log_lines: int, testers:
         summary += f" · heaviest layer {format_size(heaviest[0].size_bytes)}"
     body: list[str] = []
     if failed:
-        body.append(f"**Error:** {md.text(t.error or 'the build failed', limit=500)}")
+        at = f" (line {t.error_line})" if t.error_line else ""
+        body.append(f"**Error{at}:** {md.text(t.error or 'the build failed', limit=500)}")
         shown_above = any(x.target == t.name and tuple(x.log_tail) == t.log_tail for x in testers)
         tail = "" if shown_above else log_tail_block(t.log_tail, log_lines).strip()
         if tail:

@@ -35,7 +35,8 @@ def render_terminal(report: Report) -> str:
     shown = {t.target for t in testers(report)}
     for target in report.targets:
         if target.status == "failed" and target.name not in shown:  # a tester's log is shown above
-            out += ["", f"Build of {target.name} FAILED: {target.error or 'unknown error'}"]
+            at = f" at line {target.error_line}" if target.error_line else ""
+            out += ["", f"Build of {target.name} FAILED{at}: {target.error or 'unknown error'}"]
             out += _indented(target.log_tail)
     for target in report.targets:
         if target.role == "production" and target.layer_details:

@@ -216,8 +216,9 @@ def test_writeup_distroless_copy_from_a_path_the_builder_never_made_fails_the_bu
     instruction = "COPY --from=builder /app /app"
     assert instruction in production["error"]
     assert line_of(_writeup("node-distroless"), instruction) == 13
-    # the report's own line for the failure is the failing stage's FROM (annotations use it)
+    # the report places the failure on the failing instruction's line, not the stage's FROM
     assert production["stage_line"] == _production_from_line("node-distroless")
+    assert production["error_line"] == 13
     # production did not build: the checks fall back to the Dockerfile and say so
     assert "production was not built" in run.checks("non-root-user")[0]["message"]
 

@@ -262,3 +262,21 @@ def test_the_checks_read_the_analysed_layers_even_with_the_layer_cache_off(
     assert result.code == 1, result.stderr
     assert [(c["passed"], c["line"]) for c in keys] == [(False, 3)]
     assert "in the image's layers (line 3): /app/id_rsa (deleted later, still in the layer)" in keys[0]["message"]
+
+
+def test_a_failed_build_is_placed_on_the_line_of_the_failing_step(run_cli: Any, tmp_path: Path) -> None:
+    project = write_project(tmp_path / "p", (
+        "ARG BASE_IMAGE=alpine:3.20\n"
+        "FROM ${BASE_IMAGE} AS builder\n"
+        "RUN mkdir -p /out && echo ok > /out/a\n"
+        "FROM ${BASE_IMAGE} AS production\n"
+        "ENV X=1\n"
+        "COPY --from=builder /out/a /a\n"
+        "COPY --from=builder /never/made /b\n"
+        "USER 65534\n"
+    ))
+    result = run_cli("--context", str(project), "--json", str(tmp_path / "r.json"), "--no-hadolint", "--quiet")
+    production = next(t for t in json.loads((tmp_path / "r.json").read_text())["targets"] if t["name"] == "production")
+    assert result.code == 1
+    assert (production["status"], production["stage_line"], production["error_line"]) == ("failed", 4, 7)
+    assert "Build of production FAILED at line 7: " in result.stdout

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ci_optimizer.builders.buildx import bake_argv, bake_definition, resolve_round
 from ci_optimizer.builders.progress import BuildProgress, normalize_reference
-from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget
+from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget, FailedStep
 
 DATA = Path(__file__).parent / "data"
 
@@ -50,6 +50,8 @@ def test_a_failing_tester_fails_itself_and_leaves_the_cancelled_target_for_anoth
                 '[tester 1/1] RUN echo "running tests" && echo "FAIL: test_x" && false: executor failed running '
                 '[/bin/sh -c echo "running tests" && echo "FAIL: test_x" && false]: exit code: 1'
             ),
+            failed_step=FailedStep(stage="tester", step="1/1",
+                                   name='RUN echo "running tests" && echo "FAIL: test_x" && false'),
             log_tail=("running tests", "FAIL: test_x"),
             seconds=54.0,
             cached_steps=0,
