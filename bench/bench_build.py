@@ -19,6 +19,7 @@ The fixtures build on local base images: `make provision-all` makes them.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -57,6 +58,14 @@ def tool(fixture: Path, name: str, extra: tuple[str, ...] = CORE) -> float:
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False,
     )
     elapsed = time.perf_counter() - started
+    # Exit 1 is a verdict (a check, budget or test failed): the run was timed all the same. Only
+    # an error (2) or a target that did not build makes the figure meaningless.
+    if result.returncode == 1:
+        report = json.loads(Path(f"/tmp/bench-{name}.json").read_text(encoding="utf-8"))
+        broken = [t["name"] for t in report["targets"] if t["status"] != "built"]
+        if not broken:
+            return elapsed
+        sys.exit(f"ci-optimizer could not build {', '.join(broken)} of {name}")
     if result.returncode != 0:
         sys.exit(f"ci-optimizer failed on {name}: {result.stderr.strip()[-500:]}")
     return elapsed

@@ -192,17 +192,9 @@ def test_writeup_copies_the_whole_context_without_dockerignore(writeups: dict[st
     assert finding["severity"] == "warning"
     assert finding["message"].startswith("no ")
     assert ".dockerignore" in finding["message"]
-    # the finding points at the stage's first COPY from the context (see the xfail below for `COPY . .`)
-    first_copy = min(n for n, line in enumerate(_writeup(name).read_text(encoding="utf-8").splitlines(), start=1)
-                     if line.startswith("COPY ") and "--from" not in line)
-    assert finding["line"] == first_copy
-
-
-@pytest.mark.xfail(strict=True, reason="ci-optimizer points the dockerignore finding at the first context COPY "
-                                       "(`COPY package*.json ./`), not at the `COPY . .` that sends everything")
-def test_writeup_dockerignore_finding_is_on_the_copy_dot_line(writeups: dict[str, Run]) -> None:
-    [finding] = writeups["node-distroless"].checks("dockerignore")
-    assert finding["line"] == line_of(_writeup("node-distroless"), "COPY . .")
+    # the finding points at the (first) `COPY . .` that sends everything, not at an earlier manifest copy
+    lines = _writeup(name).read_text(encoding="utf-8").splitlines()
+    assert finding["line"] == min(n for n, line in enumerate(lines, start=1) if line.strip() == "COPY . .")
 
 
 def test_writeup_distroless_copy_from_a_path_the_builder_never_made_fails_the_build(writeups: dict[str, Run]) -> None:
@@ -236,13 +228,11 @@ def test_writeup_npm_only_production_still_omits_dev_dependencies(writeups: dict
     assert "supertest" not in modules
 
 
-@pytest.mark.xfail(strict=True, reason="ci-optimizer has no finding for npm's deprecated `--only=production` "
-                                       "(npm says: use `--omit=dev`)")
 def test_writeup_deprecated_npm_flag_is_reported_on_its_line(writeups: dict[str, Run]) -> None:
     line = line_of(_writeup("node-distroless"), "npm ci --only=production")
-    findings = [c for c in writeups["node-distroless"].report["checks"]
-                if not c["passed"] and c["line"] == line and "--omit=dev" in c["message"]]
-    assert findings
+    [finding] = writeups["node-distroless"].checks("deprecated-flags")
+    assert (finding["passed"], finding["severity"], finding["line"]) == (False, "warning", line)
+    assert finding["message"] == f"`--only=production` at line {line} is deprecated: use `--omit=dev`"
 
 
 def test_writeup_python_user_install_works_only_as_root(writeups: dict[str, Run]) -> None:

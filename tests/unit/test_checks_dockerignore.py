@@ -38,6 +38,12 @@ def test_missing_dockerignore_points_at_the_first_context_copy() -> None:
         "image and every commit misses the cache; add one that excludes .git and the heavy directories"))]
 
 
+def test_missing_dockerignore_points_at_the_copy_that_sends_everything() -> None:
+    # the write-up's pattern: the manifest first (for the cache), then `COPY . .` (line 5) sends it all
+    text = "FROM node:18\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"s.js\"]\n"
+    assert [line for line, _ in failed(check_dockerignore(make_inputs(text)))] == [5]
+
+
 def test_nothing_copied_from_the_context_passes_without_a_dockerignore() -> None:
     text = "FROM a AS b\nRUN make\nFROM c\nCOPY --from=b /out /out\nADD https://example.com/x.tgz /x\n"
     assert passed(check_dockerignore(make_inputs(text))) == ["nothing is copied from the build context"]

@@ -31,8 +31,8 @@ DISTROLESS_FILES = {
 def test_check_ids_are_the_documented_ones() -> None:
     assert CHECK_IDS == (
         "multi-stage", "non-root-user", "minimal-base", "no-shell", "no-package-manager", "no-build-tools",
-        "no-package-caches", "healthcheck", "oci-labels", "dockerignore", "no-dev-dependencies", "no-secrets",
-        "no-key-files", "read-only-smoke", "hadolint",
+        "no-package-caches", "healthcheck", "oci-labels", "dockerignore", "no-dev-dependencies", "deprecated-flags",
+        "no-secrets", "no-key-files", "read-only-smoke", "hadolint",
     )
 
 
@@ -46,7 +46,8 @@ def test_a_good_production_image_passes_every_check() -> None:
             ("multi-stage", "warning"), ("non-root-user", "warning"), ("minimal-base", "warning"), ("no-shell", "info"),
             ("no-package-manager", "info"), ("no-build-tools", "warning"), ("no-package-caches", "warning"),
             ("healthcheck", "info"), ("oci-labels", "info"), ("dockerignore", "warning"),
-            ("no-dev-dependencies", "warning"), ("no-secrets", "error"), ("no-key-files", "error"),
+            ("no-dev-dependencies", "warning"), ("deprecated-flags", "warning"), ("no-secrets", "error"),
+            ("no-key-files", "error"),
         )
     ]
 
@@ -142,7 +143,8 @@ def test_target_of_a_line() -> None:
     ({"non-root": "error"}, "checks.non-root: unknown check (did you mean non-root-user?)"),
     ({"zzz": "error"}, "checks.zzz: unknown check (checks: multi-stage, non-root-user, minimal-base, no-shell, "
                        "no-package-manager, no-build-tools, no-package-caches, healthcheck, oci-labels, dockerignore, "
-                       "no-dev-dependencies, no-secrets, no-key-files, read-only-smoke, hadolint, or hadolint/DLxxxx)"),
+                       "no-dev-dependencies, deprecated-flags, no-secrets, no-key-files, read-only-smoke, hadolint, "
+                       "or hadolint/DLxxxx)"),
     ({"healthcheck": False}, 'checks.healthcheck: `off` needs a reason: {severity: off, reason: "..."}'),
     ({"healthcheck": "off"}, 'checks.healthcheck: `off` needs a reason: {severity: off, reason: "..."}'),
     ({"healthcheck": {"severity": "off"}}, 'checks.healthcheck: `off` needs a reason: {severity: off, reason: "..."}'),

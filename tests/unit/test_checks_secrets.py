@@ -69,6 +69,8 @@ def test_references_and_flags_pass() -> None:
     ("/etc/ssl/certs/ISRG_Root_X1.pem", False), ("/usr/local/lib/python3.12/site-packages/certifi/cacert.pem", False),
     ("/usr/local/lib/python3.12/site-packages/tornado/test/test.key", False), ("/root/.netrc", True),
     ("/home/app/.git-credentials", True), ("/app/keystore.jks", True), ("/app/keys.py", False),
+    # OpenSSL's default CA file, shipped by python:3.11-slim and every Debian with openssl
+    ("/usr/lib/ssl/cert.pem", False), ("/etc/ssl/cert.pem", False), ("/app/ssl/cert.pem", True),
 ])
 def test_key_file(path: str, is_key: bool) -> None:
     assert key_file(path) is is_key

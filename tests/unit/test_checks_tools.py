@@ -150,3 +150,15 @@ def test_caches_from_the_dockerfile_only() -> None:
     ]
     assert passed(check_no_package_caches(make_inputs("FROM a\nENV PIP_NO_CACHE_DIR=1\nRUN pip install x\n"))) == [
         f"no RUN step leaves a package cache behind{NOT_ANALYSED}"]
+
+
+def test_a_tool_in_an_own_layer_without_a_known_line_says_so_instead_of_line_none() -> None:
+    # the history did not line up with the layers (e.g. a venv copied in), so the layer has no line
+    text = "FROM python:3.12-slim\nCOPY --from=builder /opt/venv /opt/venv\nCMD [\"python3\", \"/app\"]\n"
+    files = {**DEBIAN_FILES, "/usr/bin/git": 3_000_000}
+    layers = [BASE_LAYER, LayerFiles(paths=frozenset({"usr/bin/git"}), line=None)]
+    inputs = make_inputs(text, config=ImageConfig(cmd=("python3", "/app")), files=files, layers=layers)
+    assert failed(check_no_build_tools(inputs)) == [
+        (None, f"compiler, build tool or VCS client in production: git (added by one of production's own layers); "
+               f"{BUILD_FIX}"),
+    ]

@@ -100,7 +100,9 @@ def check_dockerignore(inputs: CheckInputs) -> Sequence[Finding]:
     copies = _context_copies(inputs)
     if not copies:
         return (Finding(passed=True, message="nothing is copied from the build context"),)
-    first_copy = min(line for line, _ in copies)
+    # The copy that sends everything is the one to point at; else the first copy from the context.
+    whole = [line for line, source in copies if posixpath.normpath(source) == "."]
+    first_copy = min(whole or [line for line, _ in copies])
     if inputs.dockerignore is None:
         return (Finding(
             passed=False, line=first_copy,

@@ -136,12 +136,15 @@ _PUBLIC_DIRS = ("/etc/ssl/certs/", "/usr/share/ca-certificates/", "/usr/local/sh
 _SAMPLE_DIRS = frozenset({"test", "tests", "testdata", "testing", "fixtures", "__tests__", "spec", "examples",
                           "example", "samples", "certifi", "_vendor"})
 _CA_BUNDLES = frozenset({"cacert.pem", "ca-bundle.pem", "ca-certificates.pem", "tls-ca-bundle.pem", "ca.pem"})
+# OpenSSL's default CA file (OPENSSLDIR/cert.pem) on Debian, Alpine, RHEL and source builds: public.
+_PUBLIC_FILES = frozenset({"/usr/lib/ssl/cert.pem", "/etc/ssl/cert.pem", "/usr/local/ssl/cert.pem",
+                           "/etc/pki/tls/cert.pem"})
 
 
 def key_file(path: str) -> bool:
     """A private key or credentials file by its name; CA bundles and packages' test data are not."""
     name = posixpath.basename(path)
-    if not _KEY_FILE.match(name) or name in _CA_BUNDLES or path.startswith(_PUBLIC_DIRS):
+    if not _KEY_FILE.match(name) or name in _CA_BUNDLES or path in _PUBLIC_FILES or path.startswith(_PUBLIC_DIRS):
         return False
     return not _SAMPLE_DIRS.intersection(path.split("/"))
 

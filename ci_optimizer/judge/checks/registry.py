@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ci_optimizer.judge.checks.check_settings import CheckSettings
+from ci_optimizer.judge.checks.deprecated import check_deprecated_flags
 from ci_optimizer.judge.checks.devdeps import check_no_dev_dependencies
 from ci_optimizer.judge.checks.dockerignore import check_dockerignore
 from ci_optimizer.judge.checks.hadolint_rules import hadolint_findings
@@ -66,6 +67,10 @@ CHECKS: tuple[Check, ...] = (
           rule=check_no_dev_dependencies, tags=("size", "security"),
           help="Install production dependencies only (`npm ci --omit=dev`, `poetry install --only main`, runtime "
                "requirements files), or prune before copying node_modules or a virtualenv from the builder."),
+    Check(id="deprecated-flags", title="No deprecated package-manager flags", severity="warning",
+          rule=check_deprecated_flags, tags=("maintainability",),
+          help="Flags the tools have deprecated keep working until they do not: `npm ci --only=production` and "
+               "`--production` are `--omit=dev` since npm 7, `apt-key add` is a keyring named by `signed-by=`."),
     Check(id="no-secrets", title="No secret values in ENV or ARG", severity="error", rule=check_no_secrets,
           tags=("security",),
           help="ENV values live in the image config and build args in the image history, both readable by anyone "

@@ -70,8 +70,10 @@ def _tool_check(inputs: CheckInputs, kinds: tuple[ToolKind, ...], fix: str) -> S
     findings = []
     for (origin, own_line), group in _grouped(unneeded).items():
         names = ", ".join(group)
-        if origin == "own":
+        if origin == "own" and own_line is not None:
             where, line = f"added at line {own_line}", own_line
+        elif origin == "own":  # a layer of production's own whose Dockerfile line the history does not give
+            where, line = "added by one of production's own layers", None
         elif origin == "base":
             where, line = f"from the base image {base.base}", base.line
         else:
