@@ -113,7 +113,7 @@ EOF
 # python:3.11 is buildpack-deps + CPython: compilers, headers, git, pip, venv.
 build local/python:3.11 <<EOF
 FROM local/debian:bookworm
-# No EXTERNALLY-MANAGED marker: the official image's pip installs anywhere (`pip install --user`
+# No EXTERNALLY-MANAGED marker: the official image's pip installs anywhere ("pip install --user"
 # included), and the write-up relies on that.
 RUN $APT python3.11 python3 python3-venv python3-pip python3-dev build-essential git ca-certificates $CLEAN \
  && ln -s /usr/bin/python3 /usr/local/bin/python && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED
