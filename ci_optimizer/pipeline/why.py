@@ -17,16 +17,30 @@ from ci_optimizer.errors import CiOptimizerError
 from ci_optimizer.judge.causes import CauseInputs, find_causes
 from ci_optimizer.measure.pathdiff import diff_files, diff_summary, layers_only, path_summary
 from ci_optimizer.measure.stacking import Stacked, stack_layers
-from ci_optimizer.measure.summary import LayerSummary
+from ci_optimizer.measure.summary import DIR, LayerSummary
 from ci_optimizer.model.growth import Cause, Growth, PathDiff
 from ci_optimizer.model.results import Baseline, TargetResult
 from ci_optimizer.ports import Log
 
 
-def layer_lines(target: TargetResult, count: int) -> tuple[int | None, ...]:
-    """Each layer's Dockerfile line, where the image's history lines up one-to-one with its layers."""
-    details = target.layer_details
-    return tuple(layer.line for layer in details) if len(details) == count else (None,) * count
+def layer_lines(target: TargetResult, summaries: Sequence[LayerSummary]) -> tuple[int | None, ...]:
+    """Each layer's Dockerfile line. The history leaves out the zero-size layers BuildKit still
+    writes for a WORKDIR (a directory and nothing else), so those are skipped, newest first, as
+    long as their count explains the difference; anything else unexplained gives no lines."""
+    details, count = target.layer_details, len(summaries)
+    missing = count - len(details)
+    lines: list[int | None] = [None] * count
+    j = len(details) - 1
+    for i in range(count - 1, -1, -1):
+        dirs_only = all(kind == DIR for kind in summaries[i].kinds)
+        if missing > 0 and dirs_only and (j < 0 or details[j].size_bytes > 0):
+            missing -= 1
+            continue
+        if j < 0:
+            return (None,) * count
+        lines[i] = details[j].line
+        j -= 1
+    return tuple(lines) if missing == 0 and j == -1 else (None,) * count
 
 
 def explain(
@@ -44,7 +58,7 @@ def explain(
     """The target with its `growth`; also the stacked files, which the checklist reads as well.
     `model` is given for production only: the causes are about what ships."""
     stacked = stack_layers(summaries)
-    lines = layer_lines(target, len(summaries))
+    lines = layer_lines(target, summaries)
     causes: tuple[Cause, ...] = ()
     if model is not None and target.analysis is not None:
         causes = find_causes(CauseInputs(model=model, layers=summaries, lines=lines,
