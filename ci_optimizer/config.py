@@ -48,6 +48,7 @@ class Config:
     dockerfiles: tuple[DockerfileEntry, ...] = (DockerfileEntry(),)
     budgets: tuple[Budget, ...] = ()
     checks: CheckSettings = field(default_factory=CheckSettings)
+    review: bool = True  # `review: false`: no PR review comments, the findings stay in the sticky comment
 
 
 @cache
@@ -88,6 +89,7 @@ def parse_config(text: str, *, source: str = CONFIG_NAMES[0]) -> Config:
         dockerfiles=_dockerfiles(document.get("dockerfiles"), source),
         budgets=tuple(_budget(key, rules, source) for key, rules in document.get("budgets", {}).items()),
         checks=parse_check_settings(document.get("checks"), source=source),
+        review=bool(document.get("review", True)),
     )
 
 

@@ -40,6 +40,9 @@ def read_saved(path: Path, *, fallback: str | None) -> tuple[Report | None, tupl
         return None, (f"{exc.one_line()}; built {fallback} instead",)
 
 
+READABLE_VERSIONS = (1,)  # older report versions a baseline may still be
+
+
 def read_baseline(path: Path) -> Report:
     text = read_text(path, what="baseline report", error=ConfigError)
     try:
@@ -47,7 +50,10 @@ def read_baseline(path: Path) -> Report:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"not a JSON report: {exc.msg} at line {exc.lineno}", location=str(path)) from None
     version = document.get("schema_version") if isinstance(document, dict) else None
-    if isinstance(version, int) and version != SCHEMA_VERSION:
+    if version in READABLE_VERSIONS and isinstance(document, dict):
+        # Version 1 lacks only `growth` (optional): it reads as a baseline with per-layer totals.
+        document = {**document, "schema_version": SCHEMA_VERSION}
+    elif isinstance(version, int) and version != SCHEMA_VERSION:
         raise ConfigError(
             f"report schema_version {version}; this ci-optimizer reads version {SCHEMA_VERSION}: "
             "write the baseline again with this version",

@@ -69,7 +69,8 @@ def apply_baseline(
     """
     found = _matcher(head, base)
     failed: dict[str, list[str]] = {}  # one warning per base error, not one per target it broke
-    targets = tuple(_compare(target, found(target), failed) for target in head.targets)
+    source = baseline.source if baseline is not None else None
+    targets = tuple(_compare(target, found(target), failed, source) for target in head.targets)
     notes = [*warnings, *(_failed_note(names, error) for error, names in failed.items())]
     if base is not None:
         matched = {id(found(t)) for t in head.targets}
@@ -84,8 +85,16 @@ def apply_baseline(
     )
 
 
-def _compare(target: TargetResult, old: TargetResult | None, failed: dict[str, list[str]]) -> TargetResult:
-    return replace(target, comparison=_comparison(target, old, failed))
+def _compare(target: TargetResult, old: TargetResult | None, failed: dict[str, list[str]],
+             source: str | None) -> TargetResult:
+    comparison = _comparison(target, old, failed)
+    if old is not None and comparison.delta_bytes is not None:
+        # What the path diff may read of the base: the image built here, or the saved summary.
+        comparison = replace(
+            comparison, base_tag=old.tag if source == "ref" else None,
+            base_lines=tuple(layer.line for layer in old.layer_details) if source == "ref" else (),
+            base_paths=old.growth.summary if old.growth is not None and source == "file" else None)
+    return replace(target, comparison=comparison)
 
 
 def _comparison(target: TargetResult, old: TargetResult | None, failed: dict[str, list[str]]) -> Comparison:

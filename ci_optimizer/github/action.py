@@ -20,6 +20,7 @@ from typing import TextIO
 from ci_optimizer.adapters import proc
 from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, CommandError, describe_error
 from ci_optimizer.github import comment as sticky
+from ci_optimizer.github import review
 from ci_optimizer.github.action_settings import ActionSettings, load_settings, read_input
 from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
@@ -228,6 +229,8 @@ class _Publisher:
             run_url=self.settings.runner.run_url,
         )
         self._summary(render_markdown(report, replace(options, max_chars=SUMMARY_LIMIT)))
+        options = replace(options, reviewed=review.for_action(report, self.settings, self.pr, self.console,
+                                                              throttle=self.throttle))
         room = COMMENT_LIMIT - len(sticky.marker(self.settings.comment_key, "0" * 16)) - 1
         body = render_markdown(report, replace(options, max_chars=room))
         return self._comment(body, stable_digest(report, budgets_enforced=self.settings.fail_on_budget))

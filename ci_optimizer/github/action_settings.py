@@ -35,6 +35,7 @@ INPUT_DEFAULTS: Mapping[str, str] = {
     "comment": "always",
     "comment-key": "",
     "fail-on-budget": "true",
+    "review": "true",
 }
 
 _TRUE = ("true", "True", "TRUE")  # YAML 1.2 core schema booleans, as @actions/core getBooleanInput reads them
@@ -108,6 +109,7 @@ class ActionSettings:
     comment_key_given: bool  # the user named this leg, so the comment's title says which it is
     fail_on_budget: bool
     runner: RunnerEnv
+    review: bool = True  # the causes as one PR review on the Dockerfile lines the PR changes
     # Not an input: runners sharing one Docker engine set CI_OPTIMIZER_TAG_PREFIX to keep their
     # images apart (tests use it too, to remove exactly the images they made).
     tag_prefix: str = "ci-optimizer"
@@ -159,6 +161,7 @@ def load_settings(env: Mapping[str, str]) -> ActionSettings:
         comment_key_given=bool(key),
         fail_on_budget=parse_bool("fail-on-budget", values["fail-on-budget"]),
         runner=runner_env(env),
+        review=parse_bool("review", values["review"]),
         tag_prefix=env.get("CI_OPTIMIZER_TAG_PREFIX") or "ci-optimizer",
     )
 

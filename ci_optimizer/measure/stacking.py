@@ -42,6 +42,7 @@ class _Stack:
         self.children: dict[str, set[str]] = {}
         self.wasted: dict[tuple[str, int], list[int]] = {}  # (path, layer) -> [bytes, versions, reason]
         self.wasted_by_layer = [0] * len(layers)
+        self.pairs: dict[tuple[int, int], list[int]] = {}  # (writer layer, hiding layer) -> [bytes, files]
         self.deleted = 0
 
     def _hide(self, ref: int, by: int, cause: str, reason: int) -> None:
@@ -54,6 +55,12 @@ class _Stack:
         if not size:
             return
         self.wasted_by_layer[by] += size
+        pair = self.pairs.get((ref >> _SHIFT, by))
+        if pair is None:
+            self.pairs[(ref >> _SHIFT, by)] = [size, 1]
+        else:
+            pair[0] += size
+            pair[1] += 1
         slot = self.wasted.get((cause, by))
         if slot is None:
             self.wasted[(cause, by)] = [size, 1, reason]
@@ -210,20 +217,35 @@ def analyze_layers(layers: Sequence[LayerSummary], *, base_layers: int, cached_l
     )
 
 
-def visible_files(layers: Sequence[LayerSummary]) -> dict[str, int]:
-    """Every file and link of the final image with its bytes (links: 0), stacked by the same rules
-    as analyze_layers (whiteouts, opaque directories, a file hiding a directory), in O(paths)."""
+@dataclass(frozen=True, kw_only=True)
+class Stacked:
+    """The final image's files and links, path -> (bytes, layer index), links 0 bytes; and the
+    file bytes each layer hid in an older one: (writer layer, hiding layer) -> [bytes, files]."""
+
+    visible: dict[str, tuple[int, int]]
+    hidden: dict[tuple[int, int], list[int]]
+
+
+def stack_layers(layers: Sequence[LayerSummary]) -> Stacked:
+    """Stack by the same rules as analyze_layers (whiteouts, opaque directories, a file hiding a
+    directory), in O(paths)."""
     stack = _Stack(layers, 0)
     for number in range(len(layers)):
         stack.apply(number)
-    visible: dict[str, int] = {}
+    visible: dict[str, tuple[int, int]] = {}
     for path, ref in stack.current.items():
-        layer = layers[ref >> _SHIFT]
+        number = ref >> _SHIFT
+        layer = layers[number]
         index = ref & 0xFFFFFFFF
         kind = layer.kinds[index]
         if kind in _SHIPPED:
-            visible[path] = layer.sizes[index] if kind == FILE else 0
-    return visible
+            visible[path] = (layer.sizes[index] if kind == FILE else 0, number)
+    return Stacked(visible=visible, hidden=stack.pairs)
+
+
+def visible_files(layers: Sequence[LayerSummary]) -> dict[str, int]:
+    """Every file and link of the final image with its bytes (links: 0); see stack_layers."""
+    return {path: size for path, (size, _layer) in stack_layers(layers).visible.items()}
 
 
 def _top_wasted(wasted: dict[tuple[str, int], list[int]], base_layers: int) -> tuple[WastedPath, ...]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ci_optimizer.model.growth import Growth, PathSummary
 from ci_optimizer.model.image_model import ImageAnalysis, ImageConfig, ImageStats, Layer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a target's path summary, path diff and causes (`growth`)
 
 Role = Literal["builder", "tester", "production", "stage"]
 Status = Literal["built", "failed", "skipped"]
@@ -58,6 +59,10 @@ class Comparison:
     delta_bytes: int | None = None
     delta_percent: float | None = None
     layer_changes: tuple[LayerChange, ...] = ()
+    # What the analysis may read of the base, for the path diff; not written to the JSON report.
+    base_tag: str | None = None  # the base image built here (--base-ref)
+    base_lines: tuple[int | None, ...] = ()  # its layers' Dockerfile lines
+    base_paths: PathSummary | None = None  # a saved report's path summary (--baseline)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +83,7 @@ class TargetResult:
     analysis: ImageAnalysis | None = None
     compressed: CompressedSize | None = None  # measured by the analysis, where it ran
     comparison: Comparison | None = None
+    growth: Growth | None = None  # why it grew: path summary, path diff, causes (with the analysis)
 
     @property
     def status(self) -> Status:

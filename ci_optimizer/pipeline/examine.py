@@ -15,13 +15,15 @@ from typing import Any
 from ci_optimizer.adapters.image_export import base_layer_count, read_image
 from ci_optimizer.errors import CiOptimizerError, UsageError
 from ci_optimizer.judge.checks import CheckSettings, run_checks
-from ci_optimizer.judge.checks.evidence import final_files, layer_files
+from ci_optimizer.judge.checks.evidence import layer_files
 from ci_optimizer.judge.checks.inputs import LayerFiles
-from ci_optimizer.measure.stacking import with_analysis
+from ci_optimizer.measure.stacking import Stacked, with_analysis
 from ci_optimizer.measure.summary import LayerSummary
 from ci_optimizer.model.results import CheckResult, Report, TargetResult
 from ci_optimizer.pipeline.check_inputs import gather_inputs
+from ci_optimizer.pipeline.why import explain
 from ci_optimizer.plan.prepare import Planned, RunOptions
+from ci_optimizer.textfile import read_text
 
 Log = Callable[[str], None]
 
@@ -75,15 +77,21 @@ def examine(
 ) -> Report:
     chosen = set(analysis_targets(report, options.analyze))
     warnings = list(report.warnings)
-    layers_of: dict[str, tuple[LayerSummary, ...]] = {}  # the analysed targets' layers, for the checks
+    layers_of: dict[str, tuple[tuple[LayerSummary, ...], Stacked]] = {}  # analysed targets' layers, for the checks
+    models = {str(run.dockerfile): (planned.model, _text(run.dockerfile)) for run, planned in runs}
     targets = []
     for target in report.targets:
         if target.name in chosen and target.status == "built" and target.tag:
             analysed, summaries = _analyze(target, target.tag, client=client, options=options, log=log,
                                            warnings=warnings)
-            targets.append(analysed)
             if summaries:
-                layers_of[target.name] = summaries
+                model, text = models.get(target.dockerfile, (None, ()))
+                analysed, stacked = explain(
+                    analysed, summaries, model=model if target.role == "production" else None, text=text,
+                    baseline=report.baseline, client=client, cache_dir=options.cache_dir, log=log,
+                    warnings=warnings)
+                layers_of[target.name] = (summaries, stacked)
+            targets.append(analysed)
         else:
             targets.append(target)
     report = replace(report, targets=tuple(targets), warnings=tuple(warnings))
@@ -110,17 +118,27 @@ def _base_layers_from_history(target: TargetResult) -> int:
     return sum(1 for layer in target.layer_details if layer.from_base)
 
 
+def _text(dockerfile: Path) -> tuple[str, ...]:
+    """The Dockerfile's lines, for suggestions that replace them exactly; () when unreadable."""
+    try:
+        return tuple(read_text(dockerfile, what="Dockerfile", error=CiOptimizerError).splitlines())
+    except CiOptimizerError:
+        return ()
+
+
 def _file_evidence(
-    production: TargetResult | None, summaries: Sequence[LayerSummary] | None
+    production: TargetResult | None, layers: tuple[tuple[LayerSummary, ...], Stacked] | None
 ) -> tuple[dict[str, int] | None, tuple[LayerFiles, ...] | None]:
     """The production image's files, from the layers its analysis read (or found in the cache).
 
     None when production was not analysed (`--analyze none`, or the analysis failed): the checks
     then judge from the Dockerfile and say so.
     """
-    if production is None or production.analysis is None or not summaries:
+    if production is None or production.analysis is None or not layers:
         return None, None
-    return final_files(summaries), layer_files(summaries, production.layer_details, production.analysis.base_layers)
+    summaries, stacked = layers
+    files = {path: size for path, (size, _layer) in stacked.visible.items()}
+    return files, layer_files(summaries, production.layer_details, production.analysis.base_layers)
 
 
 def _analyze(

@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 from ci_optimizer.errors import ConfigError
+from ci_optimizer.model.growth import Cause, Growth, PathChange, PathDiff, PathSummary, PathTotal
 from ci_optimizer.model.image_model import (
     ImageAnalysis,
     ImageConfig,
@@ -97,7 +98,7 @@ def from_dict(document: Any, *, source: str = "report") -> Report:
 
 
 def _target(t: TargetResult) -> dict[str, Any]:
-    """The flat shape of schema version 1, whichever steps ran for the target."""
+    """The flat shape of the schema, whichever steps ran for the target; `growth` as a block (version 2)."""
     return {
         "name": t.name, "dockerfile": t.dockerfile, "role": t.role, "stage_line": t.stage_line,
         "status": t.status, "tag": t.tag, "image_id": t.image_id or None, "size_bytes": t.size_bytes,
@@ -110,6 +111,7 @@ def _target(t: TargetResult) -> dict[str, Any]:
         "base_status": t.base_status,
         "layer_changes": [asdict(change) for change in t.layer_changes],
         "analysis": asdict(t.analysis) if t.analysis else None,
+        "growth": asdict(t.growth) if t.growth else None,
         "error": t.error, "error_line": t.error_line, "log_tail": list(t.log_tail),
     }
 
@@ -164,6 +166,21 @@ def _target_from(d: dict[str, Any]) -> TargetResult:
         compressed=CompressedSize(bytes=d["compressed_bytes"], exact=bool(d.get("compressed_exact")))
         if d["compressed_bytes"] is not None else None,
         comparison=_comparison_from(d),
+        growth=_growth_from(d["growth"]) if d.get("growth") is not None else None,
+    )
+
+
+def _growth_from(d: dict[str, Any]) -> Growth:
+    summary = d.get("summary")
+    diff = d.get("diff")
+    return Growth(
+        summary=PathSummary(depth=summary["depth"], min_dir_bytes=summary["min_dir_bytes"],
+                            min_file_bytes=summary["min_file_bytes"],
+                            entries=tuple(PathTotal(**e) for e in summary["entries"])) if summary else None,
+        diff=PathDiff(detail=diff["detail"], added_bytes=diff["added_bytes"], removed_bytes=diff["removed_bytes"],
+                      changes=tuple(PathChange(**c) for c in diff["changes"]), note=diff.get("note", ""))
+        if diff else None,
+        causes=tuple(Cause(**_tuples(c, "paths")) for c in d.get("causes", ())),
     )
 
 

@@ -17,6 +17,7 @@ from ci_optimizer.model.results import Baseline, BudgetResult, CheckResult, Repo
 from ci_optimizer.report import markdown_text as md
 from ci_optimizer.report.markdown_details import chart, log_tail_block, target_details
 from ci_optimizer.report.markdown_table import duration, table
+from ci_optimizer.report.markdown_why import why_section
 from ci_optimizer.sizes import format_percent, format_size
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for an issue comment body, in characters
@@ -34,6 +35,7 @@ class MarkdownOptions:
     run_url: str | None = None
     top_layers: int = 5
     log_lines: int = 50
+    reviewed: frozenset[tuple[str, int]] = frozenset()  # (Dockerfile, line) of causes posted as review comments
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +84,8 @@ def stable_digest(report: Report, *, budgets_enforced: bool = True) -> str:
         "reductions": [asdict(s.reduction) for s in _sections(report) if s.reduction is not None],
         "budgets": [asdict(b) for b in report.budgets],
         "checks": [asdict(c) for c in report.checks],
+        "why": [[t.name, asdict(t.growth.diff) if t.growth.diff else None,
+                 [[c.kind, c.line, c.bytes] for c in t.growth.causes]] for t in report.targets if t.growth],
     }
     blob = json.dumps(stable, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
@@ -96,6 +100,7 @@ def _compose(report: Report, opts: MarkdownOptions, level: _Detail, *, trimmed: 
         parts.append(_budgets(report.budgets, opts.budgets_enforced))
     if report.checks:
         parts.append(_checks(report.checks, level.max_checks))
+    parts.append(why_section(report.targets, details=level.details, reviewed=opts.reviewed))
     if level.chart:
         parts.append(chart(report.targets))
     if level.details:

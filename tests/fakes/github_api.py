@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.github_reviews import REVIEW_ROUTES, ReviewEndpoints, ReviewState
+
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/user$"), "get_user"),
     ("GET", re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)$"), "get_repo"),
@@ -39,6 +41,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)$"), "get_comment"),
     ("PATCH", re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)$"), "edit_comment"),
     ("DELETE", re.compile(r"^/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)$"), "delete_comment"),
+    *REVIEW_ROUTES,
 ]
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 Answer = tuple[int, Any, dict[str, str]]  # status, JSON body, extra headers
@@ -99,10 +102,11 @@ class State:
     rate_remaining: int = 5000
 
 
-class FakeGitHub:
+class FakeGitHub(ReviewEndpoints):
     def __init__(self, *, prefix: str = "") -> None:
         self.prefix = prefix.rstrip("/")
         self.state = State()
+        self.reviews = ReviewState()
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -274,13 +278,17 @@ class FakeGitHub:
 
     def _list_comments(self, account: Account, query: dict[str, list[str]], body: Any, repo: str,
                        number: str) -> Answer:
-        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
-        page = int(query.get("page", ["1"])[0])
         items = sorted((c for c in self.state.comments.values() if (c.repo, c.number) == (repo, int(number))),
                        key=lambda c: c.id)
+        return self._page([self._comment_json(c) for c in items], query,
+                          f"{self.url}/repos/{repo}/issues/{number}/comments")
+
+    def _page(self, items: list[Any], query: dict[str, list[str]], base: str) -> Answer:
+        """One page of `items` (per_page default 30, at most 100) with GitHub's `Link` header."""
+        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+        page = int(query.get("page", ["1"])[0])
         last = max(1, -(-len(items) // per_page))
         chunk = items[(page - 1) * per_page: page * per_page]
-        base = f"{self.url}/repos/{repo}/issues/{number}/comments"
         links = []
         if page < last:
             links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
@@ -288,7 +296,7 @@ class FakeGitHub:
         if page > 1:
             links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
             links.append(f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"')
-        return 200, [self._comment_json(c) for c in chunk], ({"Link": ", ".join(links)} if links else {})
+        return 200, chunk, ({"Link": ", ".join(links)} if links else {})
 
     def _create_comment(self, account: Account, query: Any, body: Any, repo: str, number: str) -> Answer:
         if not isinstance(body, dict) or not isinstance(body.get("body"), str):

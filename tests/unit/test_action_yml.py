@@ -63,6 +63,7 @@ CHANGED: dict[str, tuple[str, Callable[[ActionSettings], bool]]] = {
     "comment": ("on-change", lambda s: s.comment == "on-change"),
     "comment-key": ("py3.12", lambda s: s.comment_key == "py3.12" and s.comment_key_given),
     "fail-on-budget": ("false", lambda s: s.fail_on_budget is False),
+    "review": ("false", lambda s: s.review is False),
 }
 
 

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from ci_optimizer.compare.baseline import read_baseline, read_saved, rebase_options, write_baseline
+from ci_optimizer.compare.baseline import (
+    compare_with_saved,
+    read_baseline,
+    read_saved,
+    rebase_options,
+    write_baseline,
+)
 from ci_optimizer.errors import ConfigError
+from ci_optimizer.model.growth import Cause, Growth, PathChange, PathDiff, PathSummary, PathTotal
 from ci_optimizer.model.results import Report
 from ci_optimizer.plan.build_plan import image_repository
 from ci_optimizer.plan.prepare import RunOptions
@@ -62,8 +70,8 @@ def test_a_written_baseline_reads_back_as_the_same_report(tmp_path: Path) -> Non
     ("text", "message"),
     [
         ("{", "not a JSON report: Expecting property name enclosed in double quotes at line 1"),
-        ('{"schema_version": 2}',
-         "report schema_version 2; this ci-optimizer reads version 1: write the baseline again with this version"),
+        ('{"schema_version": 3}',
+         "report schema_version 3; this ci-optimizer reads version 2: write the baseline again with this version"),
         ('{"schema_version": 1}', "(top level): 'passed' is a required property"),
     ],
 )
@@ -83,3 +91,37 @@ def test_with_a_fallback_ref_a_missing_baseline_is_a_warning(tmp_path: Path) -> 
         read_saved(missing, fallback=None)
     write_baseline(REPORT, missing)
     assert read_saved(missing, fallback="main") == (REPORT, ())
+
+
+GROWN = Report(dockerfile="Dockerfile", targets=(replace(REPORT.targets[0], growth=Growth(
+    summary=PathSummary(depth=5, min_dir_bytes=65536, min_file_bytes=1048576,
+                        entries=(PathTotal(path="/app", size_bytes=2_000_000, files=3),
+                                 PathTotal(path="/app/big.bin", size_bytes=1_900_000, is_dir=False))),
+    diff=PathDiff(detail="files", added_bytes=10, removed_bytes=0, changes=(
+        PathChange(path="/app/x", kind="added", delta_bytes=10, files=1, is_dir=False, line=4),)),
+    causes=(Cause(kind="package-cache", line=4, bytes=4096, message="apt lists", fix="rm",
+                  paths=("/var/lib/apt/lists/a",), suggestion="RUN x && rm -rf /var/lib/apt/lists/*"),),
+)),))
+
+
+def test_growth_round_trips_and_a_saved_summary_becomes_the_next_runs_base(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    write_baseline(GROWN, path)
+    saved = read_baseline(path)
+    assert saved == GROWN
+    head = replace(GROWN, targets=(replace(GROWN.targets[0], growth=None, image=replace(
+        GROWN.targets[0].image, size_bytes=2000)),))  # type: ignore[type-var]
+    compared = compare_with_saved(head, saved, path).targets[0].comparison
+    assert compared is not None
+    assert compared.base_paths == GROWN.targets[0].growth.summary  # type: ignore[union-attr]
+    assert compared.base_tag is None
+
+
+def test_a_version_1_report_still_reads_as_a_baseline_with_layer_totals_only(tmp_path: Path) -> None:
+    path = tmp_path / "v1.json"
+    document = json.loads(report_json.dumps(REPORT))
+    document["schema_version"] = 1
+    for target in document["targets"]:
+        del target["growth"]
+    path.write_text(json.dumps(document))
+    assert read_baseline(path) == REPORT

@@ -117,7 +117,7 @@ def test_an_empty_file_means_every_default() -> None:
         ("budgets:\n  production:\n", "budgets.production: an empty value is not a mapping"),
         ("budgets: [production]\n", "budgets: ['production'] is not a mapping"),
         ("dockerfile: Dockerfile\n",
-         "dockerfile: unknown key; did you mean 'dockerfiles'? known keys: budgets, checks, dockerfiles"),
+         "dockerfile: unknown key; did you mean 'dockerfiles'? known keys: budgets, checks, dockerfiles, review"),
         ("dockerfiles: Dockerfile\n", "dockerfiles: 'Dockerfile' is not a list"),
         ("dockerfiles: []\n", "dockerfiles: must not be empty"),
         ("dockerfiles:\n  - context: .\n", "dockerfiles[0]: 'file' is required"),
@@ -193,3 +193,8 @@ def test_the_shipped_schema_is_a_valid_json_schema_and_prints_as_json() -> None:
     assert json.loads(schema_text()) == config_schema()
     assert config_schema()["additionalProperties"] is False
     assert config_schema()["properties"]["checks"] == CHECKS_CONFIG_SCHEMA  # the checklist's own fragment
+
+
+def test_review_can_be_switched_off_in_the_config() -> None:
+    assert parse_config("review: false\n").review is False
+    assert parse_config("budgets: {}\n").review is True

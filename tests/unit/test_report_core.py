@@ -140,7 +140,7 @@ def test_json_report_validates_and_round_trips() -> None:
     )
     document = json.loads(report_json.dumps(report))
     report_json.validate(document)
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert document["passed"] is True
     assert document["reduction"] == {
         "from": "builder", "to": "production", "from_bytes": 1_200_000_000, "to_bytes": 85_000_000,
