@@ -28,6 +28,10 @@ class ContainerRun:
 class Builder(Protocol):
     backend: str
 
+    def driver(self) -> str:
+        """`docker`, `docker-container`, ... for BuildKit; `classic` for the engine's classic builder."""
+        ...
+
     def build(self, plan: BuildPlan, log: Log) -> tuple[BuildOutcome, ...]: ...
 
 

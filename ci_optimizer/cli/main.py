@@ -17,6 +17,7 @@ from ci_optimizer.compare.baseline import write_baseline
 from ci_optimizer.errors import EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError, describe_error
 from ci_optimizer.model.results import Report
 from ci_optimizer.pipeline.request import Request
+from ci_optimizer.plan.cache_specs import parse_specs
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags, parse_build_args
 from ci_optimizer.report import json_report as report_json
@@ -62,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tag-prefix", default="ci-optimizer", help="repository prefix of the image tags")
     run.add_argument("--tester-timeout", type=float, default=600.0, metavar="SECONDS")
     run.add_argument("--no-cache", action="store_true", help="build without BuildKit's cache")
+    run.add_argument("--cache-from", action="append", default=[], metavar="SPEC",
+                     help="import BuildKit's cache for every target, as buildx takes it (type=registry,ref=REF; "
+                          "{target} names a place per target); repeatable")
+    run.add_argument("--cache-to", action="append", default=[], metavar="SPEC",
+                     help="export the build's cache (type=inline, type=registry,ref=REF,mode=max, type=gha, ...); "
+                          "without {target} it is exported from the production target only; repeatable")
     run.add_argument("--quiet", "-q", action="store_true", help="do not echo the build log to stderr")
     run.add_argument("--base-ref", metavar="REF", help="compare with the merge base of REF and HEAD, built here")
     run.add_argument("--baseline", type=Path, metavar="PATH",
@@ -136,6 +143,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         tag_prefix=args.tag_prefix,
         tester_timeout=args.tester_timeout,
         no_cache=args.no_cache,
+        cache_from=parse_specs(args.cache_from, flag="--cache-from"),
+        cache_to=parse_specs(args.cache_to, flag="--cache-to"),
     )
 
 

@@ -11,7 +11,8 @@ SCHEMA_VERSION = 1
 
 Role = Literal["builder", "tester", "production", "stage"]
 Status = Literal["built", "failed", "skipped"]
-BaseStatus = Literal["new", "built", "failed"]  # the same target on the base: absent, measured, failed to build
+BaseStatus = Literal["new", "built", "failed"]
+Basis = Literal["size", "compressed"]  # the same target on the base: absent, measured, failed to build
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +58,9 @@ class Comparison:
     delta_bytes: int | None = None
     delta_percent: float | None = None
     layer_changes: tuple[LayerChange, ...] = ()
+    # What the sizes and the delta measure: the image as the engine holds it (`size`), or the
+    # compressed bytes a registry stores (`compressed`: against a registry image's manifest).
+    basis: Basis = "size"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,6 +163,10 @@ class TargetResult:
         return self.comparison.delta_percent if self.comparison else None
 
     @property
+    def basis(self) -> Basis | None:
+        return self.comparison.basis if self.comparison else None
+
+    @property
     def layer_changes(self) -> tuple[LayerChange, ...]:
         return self.comparison.layer_changes if self.comparison else ()
 
@@ -219,11 +227,13 @@ class Section:
 class Baseline:
     """What the targets were compared with: a base ref built here, or a saved report."""
 
-    source: Literal["ref", "file"]
+    source: Literal["ref", "file", "image"]
     ref: str | None = None  # --base-ref as the user gave it
     commit: str | None = None  # the merge base that was built
     path: str | None = None  # --baseline file
     fetched: tuple[str, ...] = ()  # what a shallow checkout had to fetch to find the merge base
+    image: str | None = None  # --baseline-image as the user gave it (`{target}` unfilled)
+    platform: str | None = None  # the platform picked from the image's index
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -252,6 +262,8 @@ class Report:
     sections: tuple[Section, ...] = ()  # several Dockerfiles: tester and reduction live here, per Dockerfile
     baseline: Baseline | None = None
     github: GitHubContext | None = None  # set by the action: which PR the report is about
+    cache_from: tuple[str, ...] = ()  # the BuildKit cache imports the build used, secrets hidden
+    cache_to: tuple[str, ...] = ()  # and where it exported its cache
 
     @property
     def failed_targets(self) -> tuple[TargetResult, ...]:

@@ -21,6 +21,7 @@ class Request:
     template: RunOptions  # the rest of every Dockerfile's options (tag prefix, timeouts, cache)
     base_ref: str | None = None  # build the merge base of REF and HEAD here and compare
     baseline: Path | None = None  # compare with a saved report (with base_ref: built only when unreadable)
+    baseline_image: str | None = None  # compare with an image in a registry; `{target}` filled per target
     analyze: str = "production"  # deep layer analysis: production, all, none, or target names
     smoke: bool = False
     hadolint: bool = True

@@ -190,7 +190,21 @@ def _context(report: Report) -> str:
         bits.append(f"built in {duration(report.build_seconds)} with {md.text(report.builder_backend)}")
     if report.baseline is not None:
         bits.append(_baseline(report.baseline))
+    if report.cache_from or report.cache_to:
+        bits.append(_cache(report))
     return " · ".join(bits)
+
+
+def _cache(report: Report) -> str:
+    """Where the build's cache came from, and how much of the build it saved."""
+    cached = sum(t.cached_steps for t in report.targets)
+    total = sum(t.total_steps for t in report.targets)
+    parts = [f"{cached} of {total} steps from cache"]
+    if report.cache_from:
+        parts.append("imported from " + ", ".join(md.code(c, limit=80) for c in report.cache_from))
+    if report.cache_to:
+        parts.append("exported to " + ", ".join(md.code(c, limit=80) for c in report.cache_to))
+    return " ".join(parts)
 
 
 def _baseline(b: Baseline) -> str:

@@ -58,6 +58,12 @@ def render_terminal(report: Report) -> str:
         for c in failing_checks:
             where = f" ({c.file}:{c.line})" if c.file and c.line else ""
             out.append(f"  {c.severity:<7}  {c.id}: {c.message}{where}")
+    if report.cache_from or report.cache_to:
+        cached = sum(t.cached_steps for t in report.targets)
+        total = sum(t.total_steps for t in report.targets)
+        out += ["", f"Cache: {cached} of {total} steps from cache"]
+        out += [f"  imported from {c}" for c in report.cache_from]
+        out += [f"  exported to {c}" for c in report.cache_to]
     for warning in report.warnings:
         out.append(f"warning: {warning}")
     out += ["", f"Result: {'PASSED' if report.passed else 'FAILED'}{_why(report)}"]
