@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline", type=Path, metavar="PATH",
                      help="compare with a report saved by --write-baseline (with --base-ref: used when readable, "
                           "else REF is built)")
+    run.add_argument("--baseline-image", metavar="REF",
+                     help="compare with the base's image in a registry, compressed to compressed, read from its "
+                          "manifest (nothing pulled or built); {target} is replaced by each target's name, "
+                          "without it production is compared; with --base-ref, REF is built when it cannot be read")
     run.add_argument("--write-baseline", type=Path, metavar="PATH", help="save this report as a later run's baseline")
     run.add_argument("--analyze", default="production", metavar="WHICH",
                      help="deep layer analysis (wasted bytes, gzip size): production (default), all, none, or "
@@ -122,7 +126,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def request_from_args(args: argparse.Namespace) -> Request:
     return Request(config=args.config, flags=run_flags(args), template=run_options(args), base_ref=args.base_ref,
-                   baseline=args.baseline, analyze=args.analyze, smoke=args.smoke, hadolint=not args.no_hadolint)
+                   baseline=args.baseline, baseline_image=args.baseline_image, analyze=args.analyze,
+                   smoke=args.smoke, hadolint=not args.no_hadolint)
 
 
 def run_flags(args: argparse.Namespace) -> Flags:

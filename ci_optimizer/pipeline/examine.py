@@ -34,6 +34,7 @@ class ExamineOptions:
     smoke_seconds: float = 5.0
     hadolint: bool = True
     path_env: str | None = None  # where hadolint is looked for
+    also: tuple[str, ...] = ()  # analysed too: compared with a registry image, they need a compressed size
 
 
 def check_analyze_spec(spec: str, planned: Sequence[Planned]) -> None:
@@ -73,7 +74,7 @@ def examine(
     settings: CheckSettings,
     log: Log,
 ) -> Report:
-    chosen = set(analysis_targets(report, options.analyze))
+    chosen = set(analysis_targets(report, options.analyze)) | set(options.also)
     warnings = list(report.warnings)
     layers_of: dict[str, tuple[LayerSummary, ...]] = {}  # the analysed targets' layers, for the checks
     targets = []

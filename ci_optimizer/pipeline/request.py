@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags
-from ci_optimizer.ports import Engine
+from ci_optimizer.ports import Engine, Registry
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,3 +36,4 @@ class Session:
     layer_cache: Path | None = None  # layer summaries by diff ID; None: no cache
     path_env: str | None = None  # PATH, where hadolint is looked for
     debug: bool = False  # CI_OPTIMIZER_DEBUG: tracebacks for internal errors
+    registry: Callable[[], Registry] | None = None  # for --baseline-image; None: no registry access

@@ -32,6 +32,7 @@ class RunOptions:
     run_tester: bool = True  # False for the base of a comparison: its sizes are wanted, not its test verdict
     repository: str | None = None  # the images' repository; None: from tag_prefix and the paths (plan/build_plan.py)
     cache_from: tuple[CacheSpec, ...] = ()  # --cache-from, for every target (plan/cache_specs.py)
+    baseline_image: str | None = None  # the config's baseline_image for this Dockerfile (pipeline/registry_base.py)
     cache_to: tuple[CacheSpec, ...] = ()  # --cache-to; never for the base of a comparison (compare/baseline.py)
 
 

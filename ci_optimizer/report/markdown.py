@@ -208,6 +208,9 @@ def _cache(report: Report) -> str:
 
 
 def _baseline(b: Baseline) -> str:
+    if b.source == "image":
+        on = f" ({md.text(b.platform)})" if b.platform else ""
+        return f"compared with the image {md.code(b.image or '?', limit=80)}{on}, compressed to compressed"
     if b.source == "file":
         return f"compared with the saved report {md.code(b.path or '?', limit=80)}"
     if b.commit and (not b.ref or b.commit.startswith(b.ref) or b.ref.startswith(b.commit)):

@@ -18,6 +18,8 @@ def render_terminal(report: Report) -> str:
     if report.build_seconds is not None:
         head += f" (built with {report.builder_backend} in {report.build_seconds:.1f} s)"
     out += [head, ""]
+    if report.baseline is not None and report.baseline.source == "image":
+        out += [f"Baseline: {report.baseline.image} ({report.baseline.platform}), compared compressed to compressed", ""]
     out += _table(report.targets, report.budgets)
     for target in report.targets:
         grown = _grown(target)
@@ -118,7 +120,8 @@ def _delta(t: TargetResult) -> str:
             return "base failed"
         return "new" if t.base_status == "new" and t.status == "built" else "—"
     marker = "▲ " if t.delta_bytes > 0 else "▼ " if t.delta_bytes < 0 else ""
-    return f"{marker}{format_delta(t.delta_bytes)} ({format_percent(t.delta_percent, signed=True)})"
+    basis = " compressed" if t.basis == "compressed" else ""
+    return f"{marker}{format_delta(t.delta_bytes)} ({format_percent(t.delta_percent, signed=True)}){basis}"
 
 
 def _budget_status(budgets: Sequence[BudgetResult]) -> str:
