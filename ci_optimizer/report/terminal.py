@@ -19,7 +19,8 @@ def render_terminal(report: Report) -> str:
         head += f" (built with {report.builder_backend} in {report.build_seconds:.1f} s)"
     out += [head, ""]
     if report.baseline is not None and report.baseline.source == "image":
-        out += [f"Baseline: {report.baseline.image} ({report.baseline.platform}), compared compressed to compressed", ""]
+        base = report.baseline
+        out += [f"Baseline: {base.image} ({base.platform}), compared compressed to compressed", ""]
     out += _table(report.targets, report.budgets)
     for target in report.targets:
         grown = _grown(target)
