@@ -40,6 +40,7 @@ class DockerfileEntry:
     production: str | None = None
     targets: tuple[str, ...] = ()
     build_args: Mapping[str, str] = field(default_factory=dict)
+    baseline_image: str | None = None  # the base's image in a registry; `{target}` filled per target
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -235,6 +236,7 @@ def _dockerfiles(entries: list[dict[str, Any]] | None, source: str) -> tuple[Doc
                 production=entry.get("production"),
                 targets=tuple(entry.get("targets", ())),
                 build_args={k: str(v) for k, v in entry.get("build_args", {}).items()},
+                baseline_image=entry.get("baseline_image"),
             )
         )
     return tuple(result)

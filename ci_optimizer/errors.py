@@ -52,6 +52,10 @@ class GitHubError(CiOptimizerError):
     """The GitHub API refused or failed a request after retries; `location` names the endpoint."""
 
 
+class RegistryError(CiOptimizerError):
+    """A registry image could not be read: unreachable, unknown tag, refused, no such platform, malformed."""
+
+
 class CommandError(CiOptimizerError):
     """A subprocess failed; carries the command, exit code and output tail."""
 

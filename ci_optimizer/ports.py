@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ci_optimizer.dockerfile.stages import Instruction
+from ci_optimizer.measure.oci_manifest import Platform
 from ci_optimizer.model.image_model import ImageStats
+from ci_optimizer.model.remote_image import RemoteImage
 from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan
 
 Log = Callable[[str], None]
@@ -28,6 +30,10 @@ class ContainerRun:
 class Builder(Protocol):
     backend: str
 
+    def driver(self) -> str:
+        """`docker`, `docker-container`, ... for BuildKit; `classic` for the engine's classic builder."""
+        ...
+
     def build(self, plan: BuildPlan, log: Log) -> tuple[BuildOutcome, ...]: ...
 
 
@@ -41,6 +47,14 @@ class Images(Protocol):
     def measure(self, image_id: str, *, instructions: Sequence[Instruction], base_image: str) -> ImageStats: ...
 
     def run(self, image: str, *, timeout: float) -> ContainerRun: ...
+
+
+class Registry(Protocol):
+    """Images in a registry, read from their manifests (adapters/registry_client.py)."""
+
+    def fetch(self, reference: str, platform: Platform) -> RemoteImage:
+        """The image built for `platform`; raises RegistryError naming the image and the cause."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)

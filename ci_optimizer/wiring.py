@@ -15,7 +15,7 @@ from ci_optimizer.builders.classic import ClassicBuilder
 from ci_optimizer.dockerfile.stages import Instruction
 from ci_optimizer.model.image_model import ImageStats
 from ci_optimizer.pipeline.request import Session
-from ci_optimizer.ports import Builder, ContainerRun, Engine
+from ci_optimizer.ports import Builder, ContainerRun, Engine, Registry
 
 
 def environment() -> Mapping[str, str]:
@@ -64,5 +64,21 @@ def session(env: Mapping[str, str], *, cwd: Path = Path()) -> Session:
         builder, images = engine_adapters(env)
         return Engine(builder=builder, images=images)
 
+    def registry() -> Registry:
+        from ci_optimizer.adapters.registry_auth import Credentials  # noqa: PLC0415
+        from ci_optimizer.adapters.registry_client import RegistryClient  # noqa: PLC0415 - requests, only when asked for
+
+        return RegistryClient(Credentials(config_dir=docker_config_dir(env), github_token=github_token(env), env=env))
+
     return Session(engine=engine, cwd=cwd, layer_cache=layer_cache_dir(env), path_env=env.get("PATH"),
-                   debug=bool(env.get("CI_OPTIMIZER_DEBUG")))
+                   debug=bool(env.get("CI_OPTIMIZER_DEBUG")), registry=registry)
+
+
+def docker_config_dir(env: Mapping[str, str]) -> Path:
+    """Where the docker CLI keeps config.json (registry logins): DOCKER_CONFIG, else ~/.docker."""
+    return Path(env.get("DOCKER_CONFIG") or Path(env.get("HOME") or Path.home()) / ".docker")
+
+
+def github_token(env: Mapping[str, str]) -> str:
+    """The action's `github-token` input (or GITHUB_TOKEN): it reads ghcr.io images for --baseline-image."""
+    return env.get("INPUT_GITHUB-TOKEN") or env.get("INPUT_GITHUB_TOKEN") or env.get("GITHUB_TOKEN") or ""

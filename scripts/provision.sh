@@ -143,8 +143,17 @@ make_debian() {
   log "image: local/debian:bookworm"
 }
 
+# A real registry for the --baseline-image and registry-cache tests (started by the test fixtures
+# on 127.0.0.1, never here), htpasswd for its Basic auth, iproute2 for a private engine's bridge.
+install_registry() {
+  apt_install docker-registry apache2-utils iproute2
+  # The package's own service (where an init system starts it) is not what the tests use.
+  log "registry: $(docker-registry --version)"
+}
+
 install_engine
 install_buildx
+install_registry
 make_busybox
 [ "$want_debian" -eq 0 ] || make_debian
 log "ready"

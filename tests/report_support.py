@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ci_optimizer.model.image_model import ImageConfig, ImageStats
-from ci_optimizer.model.results import BuildResult, Comparison, CompressedSize, TargetResult
+from ci_optimizer.model.results import TargetResult
+from ci_optimizer.model.step_results import BuildResult, Comparison, CompressedSize
 
 BUILD = ("status", "tag", "cached_steps", "total_steps", "error", "log_tail")
 COMPARISON = ("base_status", "base_size_bytes", "delta_bytes", "delta_percent", "layer_changes")

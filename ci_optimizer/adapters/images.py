@@ -10,6 +10,7 @@ import docker.errors
 from ci_optimizer.dockerfile.stages import Instruction
 from ci_optimizer.errors import EngineError
 from ci_optimizer.measure.history import attribute_layers
+from ci_optimizer.measure.oci_manifest import Platform
 from ci_optimizer.model.image_model import ImageConfig, ImageStats
 
 
@@ -52,3 +53,12 @@ def _size_of(client: Any, image: str) -> int | None:
         return int(client.api.inspect_image(image)["Size"])
     except docker.errors.DockerException:
         return None  # not in the engine (a base that was pulled by digest, or a stage name)
+
+
+def engine_platform(client: Any) -> Platform:
+    """The platform the engine builds for when none is asked (`docker version`'s Os/Arch, Go names)."""
+    try:
+        version = client.version()
+    except docker.errors.DockerException as exc:
+        raise EngineError(f"cannot ask the engine for its platform: {exc}") from None
+    return Platform(os=str(version.get("Os") or "linux"), architecture=str(version.get("Arch") or "amd64"))

@@ -19,11 +19,12 @@ def run(
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
     check: bool = True,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     try:
         result = subprocess.run(
             list(argv), cwd=cwd, env=dict(env) if env is not None else None, capture_output=True, text=True,
-            timeout=timeout, check=False,
+            timeout=timeout, check=False, input=stdin,
         )
     except FileNotFoundError:
         raise CommandError(f"command not found: {argv[0]}", argv=tuple(argv), returncode=127, output="") from None

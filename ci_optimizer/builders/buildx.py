@@ -20,6 +20,7 @@ from ci_optimizer.adapters import proc
 from ci_optimizer.builders.progress import BuildProgress, Vertex, normalize_reference
 from ci_optimizer.errors import CommandError, EngineError
 from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget, FailedStep
+from ci_optimizer.plan.cache_specs import exports_for, imports_for
 
 LOG_TAIL = 50
 Log = Callable[[str], None]
@@ -28,6 +29,8 @@ Log = Callable[[str], None]
 def bake_definition(plan: BuildPlan, targets: tuple[BuildTarget, ...]) -> dict[str, Any]:
     """The bake file (JSON form) for `targets`. Pure."""
     definition: dict[str, Any] = {"group": {"default": {"targets": [t.bake_id for t in targets]}}, "target": {}}
+    # One exporter per cache place (plan/cache_specs.py): production, else the last target of the plan.
+    exporter = next((t.name for t in plan.targets if t.role == "production"), plan.targets[-1].name)
     for target in targets:
         entry: dict[str, Any] = {
             "context": str(plan.context),
@@ -39,6 +42,11 @@ def bake_definition(plan: BuildPlan, targets: tuple[BuildTarget, ...]) -> dict[s
             entry["target"] = target.stage
         if plan.no_cache:
             entry["no-cache"] = True
+        if plan.cache_from:
+            entry["cache-from"] = list(imports_for(plan.cache_from, target=target.name))
+        exports = exports_for(plan.cache_to, target=target.name, production=target.name == exporter)
+        if exports:
+            entry["cache-to"] = list(exports)
         definition["target"][target.bake_id] = entry
     return definition
 
@@ -74,11 +82,31 @@ def buildx_version(env: Mapping[str, str] | None = None) -> str | None:
         return None
 
 
+def driver_of(inspect_output: str) -> str | None:
+    """The `Driver:` line of `docker buildx inspect`. Pure."""
+    for line in inspect_output.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "Driver":
+            return value.strip() or None
+    return None
+
+
 class BuildxBuilder:
     backend = "buildx"
 
     def __init__(self, *, env: Mapping[str, str] | None = None) -> None:
         self._env = env
+        self._driver: str | None = None
+
+    def driver(self) -> str:
+        """The current builder's driver (docker, docker-container, kubernetes, remote); asked once."""
+        if self._driver is None:
+            try:
+                found = driver_of(proc.run(["docker", "buildx", "inspect"], env=self._env, timeout=60).stdout)
+            except CommandError as exc:
+                raise EngineError(f"cannot ask docker buildx which builder it uses: {exc.message}") from None
+            self._driver = found or "docker"
+        return self._driver
 
     def build(self, plan: BuildPlan, log: Log) -> tuple[BuildOutcome, ...]:
         outcomes: dict[str, BuildOutcome] = {}

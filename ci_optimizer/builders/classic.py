@@ -22,6 +22,9 @@ class ClassicBuilder:
     def __init__(self, client: Any) -> None:
         self._client = client
 
+    def driver(self) -> str:
+        return "classic"
+
     def build(self, plan: BuildPlan, log: Callable[[str], None]) -> tuple[BuildOutcome, ...]:
         return tuple(self._one(plan, target, log) for target in plan.targets)
 

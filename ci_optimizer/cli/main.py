@@ -17,6 +17,7 @@ from ci_optimizer.compare.baseline import write_baseline
 from ci_optimizer.errors import EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError, describe_error
 from ci_optimizer.model.results import Report
 from ci_optimizer.pipeline.request import Request
+from ci_optimizer.plan.cache_specs import parse_specs
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags, parse_build_args
 from ci_optimizer.report import json_report as report_json
@@ -62,11 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tag-prefix", default="ci-optimizer", help="repository prefix of the image tags")
     run.add_argument("--tester-timeout", type=float, default=600.0, metavar="SECONDS")
     run.add_argument("--no-cache", action="store_true", help="build without BuildKit's cache")
+    run.add_argument("--cache-from", action="append", default=[], metavar="SPEC",
+                     help="import BuildKit's cache for every target, as buildx takes it (type=registry,ref=REF; "
+                          "{target} names a place per target); repeatable")
+    run.add_argument("--cache-to", action="append", default=[], metavar="SPEC",
+                     help="export the build's cache (type=inline, type=registry,ref=REF,mode=max, type=gha, ...); "
+                          "without {target} it is exported from the production target only; repeatable")
     run.add_argument("--quiet", "-q", action="store_true", help="do not echo the build log to stderr")
     run.add_argument("--base-ref", metavar="REF", help="compare with the merge base of REF and HEAD, built here")
     run.add_argument("--baseline", type=Path, metavar="PATH",
                      help="compare with a report saved by --write-baseline (with --base-ref: used when readable, "
                           "else REF is built)")
+    run.add_argument("--baseline-image", metavar="REF",
+                     help="compare with the base's image in a registry, compressed to compressed, read from its "
+                          "manifest (nothing pulled or built); {target} is replaced by each target's name, "
+                          "without it production is compared; with --base-ref, REF is built when it cannot be read")
     run.add_argument("--write-baseline", type=Path, metavar="PATH", help="save this report as a later run's baseline")
     run.add_argument("--analyze", default="production", metavar="WHICH",
                      help="deep layer analysis (wasted bytes, gzip size): production (default), all, none, or "
@@ -115,7 +126,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def request_from_args(args: argparse.Namespace) -> Request:
     return Request(config=args.config, flags=run_flags(args), template=run_options(args), base_ref=args.base_ref,
-                   baseline=args.baseline, analyze=args.analyze, smoke=args.smoke, hadolint=not args.no_hadolint)
+                   baseline=args.baseline, baseline_image=args.baseline_image, analyze=args.analyze,
+                   smoke=args.smoke, hadolint=not args.no_hadolint)
 
 
 def run_flags(args: argparse.Namespace) -> Flags:
@@ -136,6 +148,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         tag_prefix=args.tag_prefix,
         tester_timeout=args.tester_timeout,
         no_cache=args.no_cache,
+        cache_from=parse_specs(args.cache_from, flag="--cache-from"),
+        cache_to=parse_specs(args.cache_to, flag="--cache-to"),
     )
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ci_optimizer.compare.deltas import apply_baseline
 from ci_optimizer.errors import ConfigError
-from ci_optimizer.model.results import SCHEMA_VERSION, Baseline, BuildResult, Report, TargetResult
+from ci_optimizer.model.results import SCHEMA_VERSION, Baseline, Report, TargetResult
+from ci_optimizer.model.step_results import BuildResult
 from ci_optimizer.plan.build_plan import image_repository
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.report import json_report as report_json
@@ -78,8 +79,10 @@ def rebase_options(options: RunOptions, *, cwd: Path, repo: Path, tree: Path) ->
     # run's base images replace these instead of piling up beside them. The tester stage is still
     # built (a target like any other) but its container is not run again.
     prefix = f"{options.tag_prefix}/base"
+    # The base imports the head's caches (main's cache is the base's own) but exports none: its
+    # export would race the head's to the same place and leave the older commit's steps there.
     return replace(options, dockerfile=moved[0], context=moved[1], tag_prefix=prefix, run_tester=False,
-                   repository=image_repository(prefix, head[0], head[1]))
+                   repository=image_repository(prefix, head[0], head[1]), cache_to=())
 
 
 def renamed(report: Report, dockerfile: str) -> Report:

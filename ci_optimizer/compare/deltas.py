@@ -16,8 +16,9 @@ from typing import Literal
 
 from ci_optimizer.measure.history import clean_created_by
 from ci_optimizer.model.image_model import Layer
-from ci_optimizer.model.results import Baseline, Comparison, LayerChange, Report, TargetResult
+from ci_optimizer.model.results import Baseline, Report, TargetResult
 from ci_optimizer.model.sections import stage_name
+from ci_optimizer.model.step_results import Comparison, LayerChange
 from ci_optimizer.sizes import percent_change
 
 # The classic builder names copied content by its hash (`COPY file:3f2a… in /app/`): the

@@ -153,12 +153,12 @@ def request_from_settings(settings: ActionSettings, pr: PullRequest | None) -> R
     template = RunOptions(
         dockerfile=file if file is not None else root / "Dockerfile", context=root, targets=targets,
         tester=settings.tester or None, production=settings.production or None, build_args=build_args,
-        tag_prefix=settings.tag_prefix,
+        tag_prefix=settings.tag_prefix, cache_from=settings.cache_from, cache_to=settings.cache_to,
     )
     return Request(
         config=Path(settings.config) if settings.config else None, flags=flags, template=template,
         base_ref=settings.base_ref or (pr.base_sha if pr is not None and pr.base_sha else None),
-        baseline=Path(settings.baseline) if settings.baseline else None,
+        baseline=Path(settings.baseline) if settings.baseline else None, baseline_image=settings.baseline_image,
     )
 
 

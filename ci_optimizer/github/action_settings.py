@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ci_optimizer.errors import UsageError
+from ci_optimizer.plan.cache_specs import CacheSpec, parse_specs
+from ci_optimizer.plan.cache_specs import split_input as split_cache_input
 
 CommentMode = Literal["always", "on-change", "never"]
 COMMENT_MODES: tuple[CommentMode, ...] = ("always", "on-change", "never")
@@ -31,6 +33,9 @@ INPUT_DEFAULTS: Mapping[str, str] = {
     "build-args": "",
     "base-ref": "",
     "baseline": "",
+    "baseline-image": "",
+    "cache-from": "",
+    "cache-to": "",
     "github-token": "",
     "comment": "always",
     "comment-key": "",
@@ -103,6 +108,9 @@ class ActionSettings:
     build_args: tuple[str, ...]  # KEY=VALUE, in the order given
     base_ref: str | None  # None: the pull request's base commit, from the event
     baseline: str | None
+    baseline_image: str | None  # the base's image in a registry, `{target}` filled per target
+    cache_from: tuple[CacheSpec, ...]
+    cache_to: tuple[CacheSpec, ...]
     github_token: Secret
     comment: CommentMode
     comment_key: str
@@ -155,6 +163,9 @@ def load_settings(env: Mapping[str, str]) -> ActionSettings:
         build_args=parse_build_args(values["build-args"]),
         base_ref=values["base-ref"] or None,
         baseline=values["baseline"] or None,
+        baseline_image=values["baseline-image"] or None,
+        cache_from=parse_specs(split_cache_input(values["cache-from"]), flag="input cache-from"),
+        cache_to=parse_specs(split_cache_input(values["cache-to"]), flag="input cache-to"),
         github_token=Secret(values["github-token"] or env.get("GITHUB_TOKEN", "")),
         comment=parse_comment_mode(values["comment"]),
         comment_key=sanitize_key(key) if key else default_comment_key(file, context, config),

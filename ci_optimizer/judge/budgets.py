@@ -145,17 +145,18 @@ def _max_growth(rule: _Rule, target: TargetResult, report: Report) -> BudgetResu
         return None  # nothing to grow from: the report marks it new
     if target.delta_bytes is None:
         return "no size on the base"
+    basis = " compressed" if target.basis == "compressed" else ""  # against a registry image: registry bytes
     if rule.name == "max_growth_bytes":
         limit = int(rule.value)
         shown_limit, shown = _sizes(limit, target.delta_bytes, format_delta)
         return _result(rule, target, limit=shown_limit, actual=shown, passed=target.delta_bytes <= limit,
-                       message=f"{target.name} grew {shown} against the base, more than {shown_limit}")
+                       message=f"{target.name} grew {shown}{basis} against the base, more than {shown_limit}")
     if target.delta_percent is None:
         return "the base size is 0"
     limit_text = format_percent(float(rule.value), signed=True)
     shown = format_percent(target.delta_percent, signed=True)
     return _result(rule, target, limit=limit_text, actual=shown, passed=target.delta_percent <= rule.value,
-                   message=f"{target.name} grew {shown} ({format_delta(target.delta_bytes)}) against the base, "
+                   message=f"{target.name} grew {shown} ({format_delta(target.delta_bytes)}{basis}) against the base, "
                            f"more than {limit_text}")
 
 

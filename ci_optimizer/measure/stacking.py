@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 
 from ci_optimizer.measure.summary import DIR, FILE, HARD, LINK, OPAQUE, WHITEOUT, LayerSummary
 from ci_optimizer.model.image_model import ImageAnalysis, LayerAnalysis, PathSize, WastedPath
-from ci_optimizer.model.results import CompressedSize, TargetResult
+from ci_optimizer.model.results import TargetResult
+from ci_optimizer.model.step_results import CompressedSize
 
 TOP = 10
 _SHIPPED = frozenset({FILE, LINK, HARD})

@@ -5,64 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ci_optimizer.model.growth import Growth, PathSummary
+from ci_optimizer.model.growth import Growth
 from ci_optimizer.model.image_model import ImageAnalysis, ImageConfig, ImageStats, Layer
+from ci_optimizer.model.step_results import (
+    BaseStatus,
+    Basis,
+    BuildResult,
+    Comparison,
+    CompressedSize,
+    LayerChange,
+    Status,
+)
 
 SCHEMA_VERSION = 2  # 2: a target's path summary, path diff and causes (`growth`)
 
 Role = Literal["builder", "tester", "production", "stage"]
-Status = Literal["built", "failed", "skipped"]
-BaseStatus = Literal["new", "built", "failed"]  # the same target on the base: absent, measured, failed to build
-
-
-@dataclass(frozen=True, kw_only=True)
-class LayerChange:
-    """A layer that differs from the base, matched by the instruction that made it (compare/deltas.py)."""
-
-    kind: Literal["new", "gone", "changed"]
-    created_by: str  # the instruction, normalised so that base and head compare
-    base_bytes: int | None
-    head_bytes: int | None
-    delta_bytes: int
-    line: int | None = None  # Dockerfile line on head (on the base for a gone layer), where known
-    from_base: bool = False  # in the base image rather than the user's own stages
-
-
-@dataclass(frozen=True, kw_only=True)
-class BuildResult:
-    """The build step of one target: what BuildKit (or the classic builder) reported."""
-
-    status: Status
-    seconds: float | None = None
-    cached_steps: int = 0
-    total_steps: int = 0
-    tag: str | None = None  # the image's tag, once built
-    error: str | None = None
-    error_line: int | None = None  # the Dockerfile line of the step that failed, where BuildKit named it
-    log_tail: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class CompressedSize:
-    """The image as a registry stores it: its layers gzipped (level 6)."""
-
-    bytes: int
-    exact: bool  # False: estimated from sampled blocks (within 1 %)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Comparison:
-    """The compare step: the same target on the base (a ref built here, or a saved report)."""
-
-    base_status: BaseStatus
-    base_size_bytes: int | None = None
-    delta_bytes: int | None = None
-    delta_percent: float | None = None
-    layer_changes: tuple[LayerChange, ...] = ()
-    # What the analysis may read of the base, for the path diff; not written to the JSON report.
-    base_tag: str | None = None  # the base image built here (--base-ref)
-    base_lines: tuple[int | None, ...] = ()  # its layers' Dockerfile lines
-    base_paths: PathSummary | None = None  # a saved report's path summary (--baseline)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,6 +127,10 @@ class TargetResult:
         return self.comparison.delta_percent if self.comparison else None
 
     @property
+    def basis(self) -> Basis | None:
+        return self.comparison.basis if self.comparison else None
+
+    @property
     def layer_changes(self) -> tuple[LayerChange, ...]:
         return self.comparison.layer_changes if self.comparison else ()
 
@@ -230,11 +191,13 @@ class Section:
 class Baseline:
     """What the targets were compared with: a base ref built here, or a saved report."""
 
-    source: Literal["ref", "file"]
+    source: Literal["ref", "file", "image"]
     ref: str | None = None  # --base-ref as the user gave it
     commit: str | None = None  # the merge base that was built
     path: str | None = None  # --baseline file
     fetched: tuple[str, ...] = ()  # what a shallow checkout had to fetch to find the merge base
+    image: str | None = None  # --baseline-image as the user gave it (`{target}` unfilled)
+    platform: str | None = None  # the platform picked from the image's index
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -263,6 +226,8 @@ class Report:
     sections: tuple[Section, ...] = ()  # several Dockerfiles: tester and reduction live here, per Dockerfile
     baseline: Baseline | None = None
     github: GitHubContext | None = None  # set by the action: which PR the report is about
+    cache_from: tuple[str, ...] = ()  # the BuildKit cache imports the build used, secrets hidden
+    cache_to: tuple[str, ...] = ()  # and where it exported its cache
 
     @property
     def failed_targets(self) -> tuple[TargetResult, ...]:

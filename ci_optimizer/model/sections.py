@@ -56,6 +56,8 @@ def combine(reports: Sequence[Report]) -> Report:
         warnings=tuple(dict.fromkeys(w for r in reports for w in r.warnings)),
         sections=tuple(sections),
         baseline=next((r.baseline for r in reports if r.baseline is not None), None),
+        cache_from=tuple(dict.fromkeys(c for r in reports for c in r.cache_from)),
+        cache_to=tuple(dict.fromkeys(c for r in reports for c in r.cache_to)),
     )
 
 

@@ -36,6 +36,7 @@ class ExamineOptions:
     smoke_seconds: float = 5.0
     hadolint: bool = True
     path_env: str | None = None  # where hadolint is looked for
+    also: tuple[str, ...] = ()  # analysed too: compared with a registry image, they need a compressed size
 
 
 def check_analyze_spec(spec: str, planned: Sequence[Planned]) -> None:
@@ -75,7 +76,7 @@ def examine(
     settings: CheckSettings,
     log: Log,
 ) -> Report:
-    chosen = set(analysis_targets(report, options.analyze))
+    chosen = set(analysis_targets(report, options.analyze)) | set(options.also)
     warnings = list(report.warnings)
     layers_of: dict[str, tuple[tuple[LayerSummary, ...], Stacked]] = {}  # analysed targets' layers, for the checks
     models = {str(run.dockerfile): (planned.model, _text(run.dockerfile)) for run, planned in runs}

@@ -9,8 +9,10 @@ from dataclasses import replace
 from ci_optimizer.dockerfile.steps import step_line
 from ci_optimizer.measure.history import chain_instructions
 from ci_optimizer.measure.reduction import compute_reduction
-from ci_optimizer.model.results import BuildResult, Report, TargetResult, TesterResult
-from ci_optimizer.plan.build_plan import BuildOutcome, BuildTarget, FailedStep
+from ci_optimizer.model.results import Report, TargetResult, TesterResult
+from ci_optimizer.model.step_results import BuildResult
+from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan, BuildTarget, FailedStep
+from ci_optimizer.plan.cache_specs import usable_on
 from ci_optimizer.plan.prepare import Planned, RunOptions, prepare
 from ci_optimizer.ports import Builder, Images, Log
 
@@ -22,8 +24,9 @@ def build_and_measure(
 ) -> tuple[Report, Planned]:
     """Build, test and measure. `planned` is `prepare(options)` when the caller already made it."""
     planned = planned or prepare(options)
+    plan, cache_notes = _usable_cache(planned.plan, builder)
     started = time.monotonic()
-    outcomes = {o.name: o for o in builder.build(planned.plan, log)}
+    outcomes = {o.name: o for o in builder.build(plan, log)}
     build_seconds = round(time.monotonic() - started, 3)
     dockerfile = str(options.dockerfile)
     targets = tuple(
@@ -32,8 +35,9 @@ def build_and_measure(
     )
     tester = (_run_tester(planned, targets, outcomes, images=images, timeout=options.tester_timeout, log=log)
               if options.run_tester else None)
-    warnings = () if builder.backend == "buildx" else (
+    warnings = cache_notes if builder.backend == "buildx" else (
         "docker buildx is not installed: built with the engine's classic builder, one target after another",
+        *cache_notes,
     )
     report = Report(
         dockerfile=dockerfile,
@@ -43,8 +47,18 @@ def build_and_measure(
         builder_backend=builder.backend,
         build_seconds=build_seconds,
         warnings=warnings,
+        cache_from=tuple(s.shown() for s in plan.cache_from),
+        cache_to=tuple(s.shown() for s in plan.cache_to),
     )
     return report, planned
+
+
+def _usable_cache(plan: BuildPlan, builder: Builder) -> tuple[BuildPlan, tuple[str, ...]]:
+    """The plan with only the cache specs the builder's driver can use (plan/cache_specs.py)."""
+    if not (plan.cache_from or plan.cache_to):
+        return plan, ()
+    cache_from, cache_to, notes = usable_on(builder.driver(), plan.cache_from, plan.cache_to)
+    return replace(plan, cache_from=cache_from, cache_to=cache_to), notes
 
 
 def _target_result(

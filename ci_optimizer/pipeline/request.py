@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags
-from ci_optimizer.ports import Engine
+from ci_optimizer.ports import Engine, Registry
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +21,7 @@ class Request:
     template: RunOptions  # the rest of every Dockerfile's options (tag prefix, timeouts, cache)
     base_ref: str | None = None  # build the merge base of REF and HEAD here and compare
     baseline: Path | None = None  # compare with a saved report (with base_ref: built only when unreadable)
+    baseline_image: str | None = None  # compare with an image in a registry; `{target}` filled per target
     analyze: str = "production"  # deep layer analysis: production, all, none, or target names
     smoke: bool = False
     hadolint: bool = True
@@ -35,3 +36,4 @@ class Session:
     layer_cache: Path | None = None  # layer summaries by diff ID; None: no cache
     path_env: str | None = None  # PATH, where hadolint is looked for
     debug: bool = False  # CI_OPTIMIZER_DEBUG: tracebacks for internal errors
+    registry: Callable[[], Registry] | None = None  # for --baseline-image; None: no registry access

@@ -7,15 +7,16 @@ what they do with it (terminal, files, the PR comment) is theirs. The engine com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ci_optimizer.compare.baseline import compare_with_saved, read_saved
 from ci_optimizer.config import Config, load_config
 from ci_optimizer.judge.budgets import apply_budgets
 from ci_optimizer.model.results import Report
 from ci_optimizer.model.sections import combine
-from ci_optimizer.pipeline import base_ref
+from ci_optimizer.pipeline import base_ref, registry_base
 from ci_optimizer.pipeline.examine import ExamineOptions, check_analyze_spec, examine
 from ci_optimizer.pipeline.head import build_and_measure
 from ci_optimizer.pipeline.request import Request, Session
@@ -44,10 +45,19 @@ def prepare_request(request: Request, *, cwd: Path = Path()) -> Prepared:
 def run(request: Request, session: Session, *, log: Log) -> Report:
     """The whole pipeline; raises the project's own errors (CiOptimizerError) for bad input."""
     prepared = prepare_request(request, cwd=session.cwd)
-    saved, fallback = read_saved(request.baseline, fallback=request.base_ref) if request.baseline else (None, ())
-    base = (base_ref.locate(request.base_ref, cwd=session.cwd, log=log)
-            if request.base_ref and saved is None else None)
     engine = session.engine()
+    looked = _registry_baseline(request, prepared, session, engine.images.client, log)
+    fallback: tuple[str, ...] = ()
+    if looked is not None and not looked.complete and (request.baseline or request.base_ref):
+        fallback = tuple(f"{w.rsplit('; ', 1)[0]}; compared with {request.baseline or request.base_ref} instead"
+                         for w in looked.warnings)
+        looked = None
+    saved = None
+    if looked is None and request.baseline:
+        saved, unread = read_saved(request.baseline, fallback=request.base_ref)
+        fallback = (*fallback, *unread)
+    base = (base_ref.locate(request.base_ref, cwd=session.cwd, log=log)
+            if request.base_ref and saved is None and looked is None else None)
 
     def run_head() -> Report:
         return combine([build_and_measure(options, builder=engine.builder, images=engine.images, log=log,
@@ -64,10 +74,27 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
                                          log=log, cwd=session.cwd, warnings=fallback)
     else:
         report = run_head()
+        if fallback:
+            report = replace(report, warnings=(*report.warnings, *fallback))
     if saved is not None and request.baseline is not None:
         report = compare_with_saved(report, saved, request.baseline)
+    also = registry_base.compared_names(report, looked) if looked is not None else ()
     examine_options = ExamineOptions(analyze=request.analyze, cache_dir=session.layer_cache, smoke=request.smoke,
-                                     hadolint=request.hadolint, path_env=session.path_env)
+                                     hadolint=request.hadolint, path_env=session.path_env, also=also)
     report = examine(report, prepared.runs, client=engine.images.client, options=examine_options,
                      settings=prepared.config.checks, log=log)
+    if looked is not None:
+        report = registry_base.apply_images(report, looked)
     return apply_budgets(report, prepared.config)
+
+
+def _registry_baseline(
+    request: Request, prepared: Prepared, session: Session, client: Any, log: Log
+) -> registry_base.Looked | None:
+    """`--baseline-image` (or the config's `baseline_image`) looked up before anything is built."""
+    wanted = registry_base.references(prepared.runs, request.baseline_image)
+    if not wanted or session.registry is None:
+        return None
+    template = request.baseline_image or next(o.baseline_image for o, _p in prepared.runs if o.baseline_image)
+    return registry_base.look_up(wanted, registry=session.registry(), client=client, template=template or "",
+                                 log=log)

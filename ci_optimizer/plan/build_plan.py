@@ -11,6 +11,7 @@ from pathlib import Path
 from ci_optimizer.dockerfile.roles import Roles
 from ci_optimizer.dockerfile.stages import DockerfileModel, Stage
 from ci_optimizer.model.results import Role
+from ci_optimizer.plan.cache_specs import CacheSpec
 
 _UNSAFE = re.compile(r"[^a-z0-9_.-]+")
 
@@ -38,6 +39,8 @@ class BuildPlan:
     targets: tuple[BuildTarget, ...]
     build_args: Mapping[str, str] = field(default_factory=dict)
     no_cache: bool = False
+    cache_from: tuple[CacheSpec, ...] = ()
+    cache_to: tuple[CacheSpec, ...] = ()
 
     def target(self, name: str) -> BuildTarget:
         return next(t for t in self.targets if t.name == name)
@@ -60,6 +63,8 @@ def make_plan(
     repository: str,
     build_args: Mapping[str, str],
     no_cache: bool = False,
+    cache_from: tuple[CacheSpec, ...] = (),
+    cache_to: tuple[CacheSpec, ...] = (),
 ) -> BuildPlan:
     built = []
     for stage in targets:
@@ -76,7 +81,8 @@ def make_plan(
             )
         )
     return BuildPlan(
-        dockerfile=dockerfile, context=context, targets=tuple(built), build_args=dict(build_args), no_cache=no_cache
+        dockerfile=dockerfile, context=context, targets=tuple(built), build_args=dict(build_args), no_cache=no_cache,
+        cache_from=cache_from, cache_to=cache_to,
     )
 
 

@@ -15,6 +15,7 @@ from ci_optimizer.dockerfile.roles import Roles, assign_roles, select_targets
 from ci_optimizer.dockerfile.stages import DockerfileModel
 from ci_optimizer.errors import UsageError
 from ci_optimizer.plan.build_plan import BuildPlan, image_repository, make_plan
+from ci_optimizer.plan.cache_specs import CacheSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +31,9 @@ class RunOptions:
     no_cache: bool = False
     run_tester: bool = True  # False for the base of a comparison: its sizes are wanted, not its test verdict
     repository: str | None = None  # the images' repository; None: from tag_prefix and the paths (plan/build_plan.py)
+    cache_from: tuple[CacheSpec, ...] = ()  # --cache-from, for every target (plan/cache_specs.py)
+    baseline_image: str | None = None  # the config's baseline_image for this Dockerfile (pipeline/registry_base.py)
+    cache_to: tuple[CacheSpec, ...] = ()  # --cache-to; never for the base of a comparison (compare/baseline.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,5 +56,6 @@ def prepare(options: RunOptions) -> Planned:
     plan = make_plan(
         model, roles, stages, dockerfile=options.dockerfile.resolve(), context=options.context.resolve(),
         repository=repository, build_args=options.build_args, no_cache=options.no_cache,
+        cache_from=options.cache_from, cache_to=options.cache_to,
     )
     return Planned(model=model, roles=roles, plan=plan)

@@ -61,6 +61,7 @@ def _options(entry: DockerfileEntry, flags: Flags, template: RunOptions, root: P
         tester=flags.tester or entry.tester,
         production=flags.production or entry.production,
         build_args={**entry.build_args, **flags.build_args},
+        baseline_image=entry.baseline_image,
     )
 
 

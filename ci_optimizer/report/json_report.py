@@ -23,18 +23,15 @@ from ci_optimizer.model.results import (
     SCHEMA_VERSION,
     Baseline,
     BudgetResult,
-    BuildResult,
     CheckResult,
-    Comparison,
-    CompressedSize,
     GitHubContext,
-    LayerChange,
     Reduction,
     Report,
     Section,
     TargetResult,
     TesterResult,
 )
+from ci_optimizer.model.step_results import BuildResult, Comparison, CompressedSize, LayerChange
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -53,6 +50,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         "sections": [_section(s) for s in report.sections],
         "baseline": asdict(report.baseline) if report.baseline else None,
         **({"github": asdict(report.github)} if report.github else {}),
+        **({"cache": {"from": list(report.cache_from), "to": list(report.cache_to)}}
+           if report.cache_from or report.cache_to else {}),
     }
 
 
@@ -94,6 +93,8 @@ def from_dict(document: Any, *, source: str = "report") -> Report:
         sections=tuple(_section_from(s) for s in document.get("sections", ())),
         baseline=Baseline(**_tuples(document["baseline"], "fetched")) if document.get("baseline") else None,
         github=GitHubContext(**document["github"]) if document.get("github") else None,
+        cache_from=tuple(document.get("cache", {}).get("from", ())),
+        cache_to=tuple(document.get("cache", {}).get("to", ())),
     )
 
 
@@ -108,7 +109,7 @@ def _target(t: TargetResult) -> dict[str, Any]:
         "config": _config(t.config) if t.config else None,
         "base_image": t.base_image or None, "base_image_bytes": t.base_image_bytes,
         "base_size_bytes": t.base_size_bytes, "delta_bytes": t.delta_bytes, "delta_percent": t.delta_percent,
-        "base_status": t.base_status,
+        "base_status": t.base_status, "basis": t.basis,
         "layer_changes": [asdict(change) for change in t.layer_changes],
         "analysis": asdict(t.analysis) if t.analysis else None,
         "growth": asdict(t.growth) if t.growth else None,
@@ -206,6 +207,7 @@ def _comparison_from(d: dict[str, Any]) -> Comparison | None:
         base_status=d["base_status"], base_size_bytes=d["base_size_bytes"], delta_bytes=d["delta_bytes"],
         delta_percent=d["delta_percent"],
         layer_changes=tuple(LayerChange(**change) for change in d.get("layer_changes", ())),
+        basis=d.get("basis") or "size",
     )
 
 

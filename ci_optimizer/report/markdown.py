@@ -195,10 +195,27 @@ def _context(report: Report) -> str:
         bits.append(f"built in {duration(report.build_seconds)} with {md.text(report.builder_backend)}")
     if report.baseline is not None:
         bits.append(_baseline(report.baseline))
+    if report.cache_from or report.cache_to:
+        bits.append(_cache(report))
     return " · ".join(bits)
 
 
+def _cache(report: Report) -> str:
+    """Where the build's cache came from, and how much of the build it saved."""
+    cached = sum(t.cached_steps for t in report.targets)
+    total = sum(t.total_steps for t in report.targets)
+    parts = [f"{cached} of {total} steps from cache"]
+    if report.cache_from:
+        parts.append("imported from " + ", ".join(md.code(c, limit=80) for c in report.cache_from))
+    if report.cache_to:
+        parts.append("exported to " + ", ".join(md.code(c, limit=80) for c in report.cache_to))
+    return " ".join(parts)
+
+
 def _baseline(b: Baseline) -> str:
+    if b.source == "image":
+        on = f" ({md.text(b.platform)})" if b.platform else ""
+        return f"compared with the image {md.code(b.image or '?', limit=80)}{on}, compressed to compressed"
     if b.source == "file":
         return f"compared with the saved report {md.code(b.path or '?', limit=80)}"
     if b.commit and (not b.ref or b.commit.startswith(b.ref) or b.ref.startswith(b.commit)):

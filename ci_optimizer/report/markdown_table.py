@@ -50,7 +50,8 @@ def _delta_cell(t: TargetResult) -> str:
         return "—"
     arrow = "▲ " if t.delta_bytes > 0 else "▼ " if t.delta_bytes < 0 else ""
     percent = "" if t.delta_percent is None else f" ({format_percent(t.delta_percent, signed=True)})"
-    return f"{arrow}{format_delta(t.delta_bytes)}{percent}"
+    basis = " compressed" if t.basis == "compressed" else ""
+    return f"{arrow}{format_delta(t.delta_bytes)}{percent}{basis}"
 
 
 def _compressed_cell(t: TargetResult) -> str:

@@ -18,6 +18,9 @@ def render_terminal(report: Report) -> str:
     if report.build_seconds is not None:
         head += f" (built with {report.builder_backend} in {report.build_seconds:.1f} s)"
     out += [head, ""]
+    if report.baseline is not None and report.baseline.source == "image":
+        base = report.baseline
+        out += [f"Baseline: {base.image} ({base.platform}), compared compressed to compressed", ""]
     out += _table(report.targets, report.budgets)
     for target in report.targets:
         grown = _grown(target)
@@ -59,6 +62,12 @@ def render_terminal(report: Report) -> str:
         for c in failing_checks:
             where = f" ({c.file}:{c.line})" if c.file and c.line else ""
             out.append(f"  {c.severity:<7}  {c.id}: {c.message}{where}")
+    if report.cache_from or report.cache_to:
+        cached = sum(t.cached_steps for t in report.targets)
+        total = sum(t.total_steps for t in report.targets)
+        out += ["", f"Cache: {cached} of {total} steps from cache"]
+        out += [f"  imported from {c}" for c in report.cache_from]
+        out += [f"  exported to {c}" for c in report.cache_to]
     for warning in report.warnings:
         out.append(f"warning: {warning}")
     out += ["", f"Result: {'PASSED' if report.passed else 'FAILED'}{_why(report)}"]
@@ -113,7 +122,8 @@ def _delta(t: TargetResult) -> str:
             return "base failed"
         return "new" if t.base_status == "new" and t.status == "built" else "—"
     marker = "▲ " if t.delta_bytes > 0 else "▼ " if t.delta_bytes < 0 else ""
-    return f"{marker}{format_delta(t.delta_bytes)} ({format_percent(t.delta_percent, signed=True)})"
+    basis = " compressed" if t.basis == "compressed" else ""
+    return f"{marker}{format_delta(t.delta_bytes)} ({format_percent(t.delta_percent, signed=True)}){basis}"
 
 
 def _budget_status(budgets: Sequence[BudgetResult]) -> str:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from ci_optimizer.compare.deltas import apply_baseline, diff_layers, layer_key
 from ci_optimizer.model.image_model import Layer
-from ci_optimizer.model.results import Baseline, LayerChange, Report, TargetResult
+from ci_optimizer.model.results import Baseline, Report, TargetResult
+from ci_optimizer.model.step_results import LayerChange
 from tests.report_support import make_target
 
 

@@ -13,13 +13,13 @@ from ci_optimizer.model.results import (
     Baseline,
     BudgetResult,
     CheckResult,
-    LayerChange,
     Reduction,
     Report,
     Section,
     TargetResult,
     TesterResult,
 )
+from ci_optimizer.model.step_results import LayerChange
 from ci_optimizer.report import markdown_text as md
 from ci_optimizer.report.markdown import COMMENT_LIMIT, MarkdownOptions, render_markdown, stable_digest
 from tests.report_support import make_target, retarget

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ci_optimizer.model.growth import Cause, Growth, PathChange, PathDiff
-from ci_optimizer.model.results import Comparison, Report
+from ci_optimizer.model.results import Report
+from ci_optimizer.model.step_results import Comparison
 from ci_optimizer.report.markdown import MarkdownOptions, render_markdown
 from ci_optimizer.report.markdown_why import why_section
 from tests.report_support import make_target

@@ -163,7 +163,8 @@ def test_json_schema_rejects_a_wrong_document_with_its_key_path() -> None:
 
 
 def test_terminal_report_against_the_base_with_budgets_and_grown_layers() -> None:
-    from ci_optimizer.model.results import BudgetResult, LayerChange  # noqa: PLC0415
+    from ci_optimizer.model.results import BudgetResult  # noqa: PLC0415
+    from ci_optimizer.model.step_results import LayerChange  # noqa: PLC0415
 
     production = built(
         "production", "production", 90_000_000, base_status="built", base_size_bytes=85_000_000,
