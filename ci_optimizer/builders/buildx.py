@@ -39,6 +39,8 @@ def bake_definition(plan: BuildPlan, targets: tuple[BuildTarget, ...]) -> dict[s
             entry["target"] = target.stage
         if plan.no_cache:
             entry["no-cache"] = True
+        if plan.platform:
+            entry["platforms"] = [plan.platform]
         definition["target"][target.bake_id] = entry
     return definition
 

@@ -39,6 +39,7 @@ class ClassicBuilder:
                 tag=target.tag,
                 buildargs=dict(plan.build_args),
                 nocache=plan.no_cache,
+                platform=plan.platform,
                 rm=True,
                 decode=True,
             )

@@ -31,7 +31,8 @@ def build_and_measure(
     )
     tester = (_run_tester(planned, targets, outcomes, images=images, timeout=options.tester_timeout, log=log)
               if options.run_tester else None)
-    warnings = () if builder.backend == "buildx" else (
+    warnings = planned.warnings if builder.backend == "buildx" else (
+        *planned.warnings,
         "docker buildx is not installed: built with the engine's classic builder, one target after another",
     )
     report = Report(

@@ -38,6 +38,7 @@ class BuildPlan:
     targets: tuple[BuildTarget, ...]
     build_args: Mapping[str, str] = field(default_factory=dict)
     no_cache: bool = False
+    platform: str | None = None  # --platform as given; None: the engine's own
 
     def target(self, name: str) -> BuildTarget:
         return next(t for t in self.targets if t.name == name)
@@ -60,6 +61,7 @@ def make_plan(
     repository: str,
     build_args: Mapping[str, str],
     no_cache: bool = False,
+    platform: str | None = None,
 ) -> BuildPlan:
     built = []
     for stage in targets:
@@ -76,7 +78,8 @@ def make_plan(
             )
         )
     return BuildPlan(
-        dockerfile=dockerfile, context=context, targets=tuple(built), build_args=dict(build_args), no_cache=no_cache
+        dockerfile=dockerfile, context=context, targets=tuple(built), build_args=dict(build_args), no_cache=no_cache,
+        platform=platform,
     )
 
 
