@@ -8,6 +8,7 @@ from ci_optimizer.dockerfile.roles import Roles
 from ci_optimizer.dockerfile.stages import DockerfileModel
 
 _DEV_NAME = re.compile(r"^(dev|debug|test)|^devcontainer$")
+SHIPPING_NAMES = ("production", "prod", "runtime", "release", "final")  # a last stage so named is meant to ship
 MANY_STAGES = 10
 
 
@@ -21,8 +22,9 @@ def role_warnings(model: DockerfileModel, roles: Roles, *, production_given: boo
         return (f"{where}: the last stage {last.name!r} is named like a development image, yet it is taken as "
                 "production; pass --production NAME to choose the stage that ships",)
     finals = independent_finals(model, roles)
-    if len(finals) > 1:
-        names = ", ".join(model.stages[i].target_name for i in finals)
+    if len(finals) > 1 and last.name not in SHIPPING_NAMES:
+        names = ", ".join(model.stages[i].target_name for i in finals[-5:])
+        names = f"…, {names}" if len(finals) > 5 else names
         return (f"{where}: the Dockerfile ends in {len(finals)} independent final stages ({names}); "
                 f"{last.target_name!r} is taken as production; pass --production NAME to choose the stage that ships",)
     return ()
