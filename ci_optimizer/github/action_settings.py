@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ci_optimizer.dockerfile.platforms import parse_platform
 from ci_optimizer.errors import UsageError
 
 CommentMode = Literal["always", "on-change", "never"]
@@ -28,6 +29,8 @@ INPUT_DEFAULTS: Mapping[str, str] = {
     "targets": "",
     "tester": "",
     "production": "",
+    "builder-stage": "",
+    "platform": "",  # empty: the runner's own (dockerfile/platforms.py)
     "build-args": "",
     "base-ref": "",
     "baseline": "",
@@ -100,6 +103,8 @@ class ActionSettings:
     tester: str | None
     production: str | None
     build_args: tuple[str, ...]  # KEY=VALUE, in the order given
+    builder_stage: str | None = None
+    platform: str | None = None
     base_ref: str | None  # None: the pull request's base commit, from the event
     baseline: str | None
     github_token: Secret
@@ -151,6 +156,8 @@ def load_settings(env: Mapping[str, str]) -> ActionSettings:
         tester=values["tester"] or None,
         production=values["production"] or None,
         build_args=parse_build_args(values["build-args"]),
+        builder_stage=values["builder-stage"] or None,
+        platform=str(parse_platform(values["platform"], option="platform")) if values["platform"] else None,
         base_ref=values["base-ref"] or None,
         baseline=values["baseline"] or None,
         github_token=Secret(values["github-token"] or env.get("GITHUB_TOKEN", "")),
