@@ -37,7 +37,8 @@ def plan_json(planned: Planned) -> str:
 
 def render_plan(planned: Planned) -> str:
     model, roles = planned.model, planned.roles
-    lines = [f"{model.path} ({model.platform}): {len(model.stages)} stages, {len(planned.plan.targets)} targets"]
+    lines = [f"{model.path} ({model.platform}): {_count(len(model.stages), 'stage')}, "
+             f"{_count(len(planned.plan.targets), 'target')}"]
     for role, index in (("production", roles.production), ("tester", roles.tester), ("builder", roles.builder)):
         where = f"{model.stages[index].target_name} (line {model.stages[index].line})" if index is not None else "none"
         lines.append(f"  {role:<11} {where}")
@@ -45,7 +46,10 @@ def render_plan(planned: Planned) -> str:
         builds = [model.stages[i].target_name for i in model.dependencies(target.index)]
         shown = ", ".join(builds[:SHOWN_STAGES]) + (f", … {len(builds) - SHOWN_STAGES} more"
                                                     if len(builds) > SHOWN_STAGES else "")
-        lines.append(f"  target {target.name} ({target.role}): builds {len(builds)} "
-                     f"{'stage' if len(builds) == 1 else 'stages'}: {shown}")
+        lines.append(f"  target {target.name} ({target.role}): builds {_count(len(builds), 'stage')}: {shown}")
     lines.extend(f"  warning: {w}" for w in planned.warnings)
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
