@@ -23,12 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from prerequisites import FIXTURES
+from prerequisites import REPO
 
 from ci_optimizer.plan.plan_view import plan_document
 from ci_optimizer.plan.prepare import RunOptions, prepare
 
-SIXTY = FIXTURES / "sixty"
+SIXTY = REPO / "tests" / "unit" / "data" / "sixty-stages"  # inside tests/: the action image runs its tests
 CLI = [sys.executable, "-m", "ci_optimizer"]
 
 

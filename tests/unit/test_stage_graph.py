@@ -12,7 +12,7 @@ from ci_optimizer.dockerfile.platforms import Platform, machine_platform, parse_
 from ci_optimizer.dockerfile.roles import assign_roles, select_targets
 from ci_optimizer.errors import DockerfileError, UsageError
 
-SIXTY = Path(__file__).resolve().parents[2] / "bench/fixtures/sixty/Dockerfile"
+SIXTY = Path(__file__).resolve().parent / "data/sixty-stages/Dockerfile"
 ARM64 = Platform(os="linux", arch="arm64")
 PLATFORM_STAGES = (
     "FROM a AS binaries-linux\nFROM a AS binaries-windows\n"
