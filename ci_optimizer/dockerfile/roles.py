@@ -78,11 +78,11 @@ def pick_builder(model: DockerfileModel, prod: Stage) -> tuple[int | None, str |
     candidates = [i for i in copies if i not in chain]
     if not candidates:
         what = "copies only from its own FROM chain" if copies else "copies from no other stage"
-        return None, (f"no builder and no size reduction: production {prod.target_name!r} {what} "
+        return None, (f"{model.path}: no builder and no size reduction: production {prod.target_name!r} {what} "
                       "(--builder-stage NAME chooses one)")
     best = max(candidates, key=lambda i: (copies[i], model.stages[i].name in BUILDER_NAMES, -candidates.index(i)))
     if not model.buildable(model.stages[best]):
-        return None, (f"no size reduction: production copies from stage {best}, which has no name, so BuildKit "
+        return None, (f"{model.path}: no size reduction: production copies from stage {best}, which has no name, so BuildKit "
                       "cannot build it as a target; give it one with `AS name`")
     return best, None
 

@@ -80,7 +80,7 @@ def test_plan_warns_and_names_the_empty_arg(project: Path) -> None:
         "it: bin-linux, bin-windows): ARG TARGETVARIANT is empty, so it is read as an image name",
         "  warning: Dockerfile:3: the Dockerfile ends in 3 independent final stages (bin-linux, bin-windows, "
         "stage-2); 'stage-2' is taken as production; pass --production NAME to choose the stage that ships",
-        "  warning: no builder and no size reduction: production 'stage-2' copies from no other stage "
+        "  warning: Dockerfile: no builder and no size reduction: production 'stage-2' copies from no other stage "
         "(--builder-stage NAME chooses one)",
     ]
 

@@ -38,7 +38,7 @@ def test_no_builder_when_production_copies_from_no_stage() -> None:
     roles = assign_roles(parse_dockerfile("FROM a AS deps\nFROM b AS app\n"))
     assert (roles.builder, roles.tester, roles.production) == (None, None, 1)
     assert roles.builder_note == (
-        "no builder and no size reduction: production 'app' copies from no other stage "
+        "Dockerfile: no builder and no size reduction: production 'app' copies from no other stage "
         "(--builder-stage NAME chooses one)"
     )
 

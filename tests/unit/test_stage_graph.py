@@ -161,8 +161,8 @@ def test_builder_is_never_in_productions_from_chain() -> None:
     model = parse_dockerfile(text)
     roles = assign_roles(model)
     assert roles.builder is None
-    assert roles.builder_note == ("no builder and no size reduction: production 'app' copies only from its own FROM "
-                                  "chain (--builder-stage NAME chooses one)")
+    assert roles.builder_note == ("Dockerfile: no builder and no size reduction: production 'app' copies only from "
+                                  "its own FROM chain (--builder-stage NAME chooses one)")
 
 
 def test_builder_stage_option_chooses_and_is_validated() -> None:
