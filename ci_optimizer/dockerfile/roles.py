@@ -82,8 +82,8 @@ def pick_builder(model: DockerfileModel, prod: Stage) -> tuple[int | None, str |
                       "(--builder-stage NAME chooses one)")
     best = max(candidates, key=lambda i: (copies[i], model.stages[i].name in BUILDER_NAMES, -candidates.index(i)))
     if not model.buildable(model.stages[best]):
-        return None, (f"{model.path}: no size reduction: production copies from stage {best}, which has no name, so BuildKit "
-                      "cannot build it as a target; give it one with `AS name`")
+        return None, (f"{model.path}: no size reduction: production copies from stage {best}, which has no name, "
+                      "so BuildKit cannot build it as a target; give it one with `AS name`")
     return best, None
 
 
