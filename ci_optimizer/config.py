@@ -38,6 +38,7 @@ class DockerfileEntry:
     context: str = "."
     tester: str | None = None
     production: str | None = None
+    builder_stage: str | None = None  # the stage the reduction compares production with (roles.py)
     targets: tuple[str, ...] = ()
     build_args: Mapping[str, str] = field(default_factory=dict)
     baseline_image: str | None = None  # the base's image in a registry; `{target}` filled per target
@@ -234,6 +235,7 @@ def _dockerfiles(entries: list[dict[str, Any]] | None, source: str) -> tuple[Doc
                 context=context,
                 tester=entry.get("tester"),
                 production=entry.get("production"),
+                builder_stage=entry.get("builder_stage"),
                 targets=tuple(entry.get("targets", ())),
                 build_args={k: str(v) for k, v in entry.get("build_args", {}).items()},
                 baseline_image=entry.get("baseline_image"),

@@ -47,6 +47,8 @@ def bake_definition(plan: BuildPlan, targets: tuple[BuildTarget, ...]) -> dict[s
         exports = exports_for(plan.cache_to, target=target.name, production=target.name == exporter)
         if exports:
             entry["cache-to"] = list(exports)
+        if plan.platform:
+            entry["platforms"] = [plan.platform]
         definition["target"][target.bake_id] = entry
     return definition
 

@@ -42,6 +42,7 @@ class ClassicBuilder:
                 tag=target.tag,
                 buildargs=dict(plan.build_args),
                 nocache=plan.no_cache,
+                platform=plan.platform,
                 rm=True,
                 decode=True,
             )

@@ -15,6 +15,7 @@ from ci_optimizer.config import Config, find_config, load_config, schema_text
 from ci_optimizer.dockerfile.parse import read_dockerfile
 from ci_optimizer.dockerfile.roles import assign_roles, select_targets
 from ci_optimizer.errors import EXIT_OK, ConfigError
+from ci_optimizer.plan.runs import budget_targets
 
 
 def add_commands(sub: argparse._SubParsersAction[Any]) -> None:
@@ -49,13 +50,15 @@ def config_warnings(config: Config, *, root: Path) -> tuple[str, ...]:
     for index, entry in enumerate(config.dockerfiles):
         model = read_dockerfile(root / entry.file, entry.build_args)
         for key, value in (("tester", entry.tester), ("production", entry.production),
+                           ("builder_stage", entry.builder_stage),
                            *((f"targets[{i}]", t) for i, t in enumerate(entry.targets))):
             if value is not None and model.find(value) is None:
                 stages = ", ".join(s.target_name for s in model.stages)
                 raise ConfigError(f"no stage named {value!r} in {entry.file} (stages: {stages})",
                                   location=f"{config.source}: dockerfiles[{index}].{key}")
-        roles = assign_roles(model, tester=entry.tester, production=entry.production)
-        names.extend((entry.file, s.target_name) for s in select_targets(model, roles, entry.targets))
+        roles = assign_roles(model, tester=entry.tester, production=entry.production, builder=entry.builder_stage)
+        built = select_targets(model, roles, entry.targets, budget_targets(config, entry.file))
+        names.extend((entry.file, s.target_name) for s in built)
     counts = Counter(name for _, name in names)
     known = {name for _, name in names} | {f"{file}:{name}" for file, name in names if counts[name] > 1}
     shown = ", ".join(f"{file}:{name}" if counts[name] > 1 else name for file, name in names)

@@ -7,19 +7,22 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from ci_optimizer import __version__
 from ci_optimizer.cli import config_commands as config_cli
 from ci_optimizer.cli.comment_command import add_comment_parser
+from ci_optimizer.cli.plan_command import add_plan_parser
+from ci_optimizer.cli.selection import add_selection_args, selection_flags, selection_options
 from ci_optimizer.compare.baseline import write_baseline
 from ci_optimizer.errors import EXIT_FAILED, EXIT_OK, CiOptimizerError, UsageError, describe_error
 from ci_optimizer.model.results import Report
 from ci_optimizer.pipeline.request import Request
 from ci_optimizer.plan.cache_specs import parse_specs
 from ci_optimizer.plan.prepare import RunOptions
-from ci_optimizer.plan.runs import Flags, parse_build_args
+from ci_optimizer.plan.runs import Flags
 from ci_optimizer.report import json_report as report_json
 from ci_optimizer.report.sarif import write_sarif
 from ci_optimizer.report.terminal import render_terminal
@@ -51,15 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="build every target, run the tests, measure and report")
-    run.add_argument("--file", "-f", type=Path, help="the Dockerfile (default: CONTEXT/Dockerfile)")
-    run.add_argument("--context", type=Path, help="build context directory (default: .)")
-    run.add_argument("--targets", default="", help="comma-separated targets to build (default: every named stage)")
-    run.add_argument("--tester", help="the stage that runs the tests (default: tester/test/tests)")
-    run.add_argument("--production", help="the stage that ships (default: the last stage)")
-    run.add_argument("--build-arg", action="append", default=[], metavar="KEY=VALUE", help="repeatable")
+    add_selection_args(run)
     run.add_argument("--json", type=Path, metavar="PATH", help="write the JSON report here")
     run.add_argument("--markdown", type=Path, metavar="PATH", help="write the markdown report here")
-    run.add_argument("--config", type=Path, metavar="PATH", help="config file (default: .ci-optimizer.yml)")
     run.add_argument("--tag-prefix", default="ci-optimizer", help="repository prefix of the image tags")
     run.add_argument("--tester-timeout", type=float, default=600.0, metavar="SECONDS")
     run.add_argument("--no-cache", action="store_true", help="build without BuildKit's cache")
@@ -87,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run production with --read-only --network none for a few seconds (read-only-smoke check)")
     run.add_argument("--no-hadolint", action="store_true", help="do not fold hadolint's findings into the checks")
     run.set_defaults(handler=cmd_run)
+    add_plan_parser(sub)
     config_cli.add_commands(sub)
     add_comment_parser(sub)
     return parser
@@ -132,25 +130,14 @@ def request_from_args(args: argparse.Namespace) -> Request:
 
 def run_flags(args: argparse.Namespace) -> Flags:
     """What the command line set explicitly, to lay over the config's Dockerfiles."""
-    return Flags(file=args.file, context=args.context, targets=run_options(args).targets, tester=args.tester,
-                 production=args.production, build_args=parse_build_args(args.build_arg))
+    return selection_flags(args)
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
-    context: Path = args.context if args.context is not None else Path(".")
-    return RunOptions(
-        dockerfile=args.file if args.file is not None else context / "Dockerfile",
-        context=context,
-        targets=tuple(t.strip() for t in args.targets.split(",") if t.strip()),
-        tester=args.tester,
-        production=args.production,
-        build_args=parse_build_args(args.build_arg),
-        tag_prefix=args.tag_prefix,
-        tester_timeout=args.tester_timeout,
-        no_cache=args.no_cache,
-        cache_from=parse_specs(args.cache_from, flag="--cache-from"),
-        cache_to=parse_specs(args.cache_to, flag="--cache-to"),
-    )
+    options = selection_options(args, tag_prefix=args.tag_prefix, tester_timeout=args.tester_timeout,
+                                no_cache=args.no_cache)
+    return replace(options, cache_from=parse_specs(args.cache_from, flag="--cache-from"),
+                   cache_to=parse_specs(args.cache_to, flag="--cache-to"))
 
 
 def write_outputs(report: Report, args: argparse.Namespace, out: TextIO) -> None:

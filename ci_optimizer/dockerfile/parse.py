@@ -2,7 +2,8 @@
 
 The package wraps moby/buildkit's frontend parser, so line continuations, escape directives,
 heredocs and JSON forms read exactly as BuildKit reads them. What the parser leaves to the
-frontend (instruction names, stage references, FROM's ARG expansion) is checked here.
+frontend (instruction names, ARG scoping, the expansion of stage references) is done here, as
+BuildKit's frontend does it (scope.py, words.py).
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dockerfile
 
-from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction, Stage
+from ci_optimizer.dockerfile.platforms import Platform, platform_args
+from ci_optimizer.dockerfile.scope import GlobalScope, prefix_warning
+from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction, Source, Stage
+from ci_optimizer.dockerfile.words import expand
 from ci_optimizer.errors import DockerfileError, dockerfile_location
 from ci_optimizer.textfile import read_text
+
+__all__ = ["expand", "parse_dockerfile", "read_dockerfile"]
 
 KEYWORDS = frozenset(
     {
@@ -25,21 +31,23 @@ KEYWORDS = frozenset(
     }
 )
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
-_VAR = re.compile(
-    r"\\\$"  # an escaped dollar
-    r"|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}"  # ${VAR}, ${VAR:-word}, ${VAR+word}, ...
-    r"|\$([A-Za-z_][A-Za-z0-9_]*)"  # $VAR
-)
+LINUX_AMD64 = Platform(os="linux", arch="amd64")
 
 
-def read_dockerfile(path: str | Path, build_args: Mapping[str, str] | None = None) -> DockerfileModel:
+def read_dockerfile(
+    path: str | Path, build_args: Mapping[str, str] | None = None, *, platform: Platform = LINUX_AMD64,
+    build_platform: Platform | None = None,
+) -> DockerfileModel:
     text = read_text(path, what="Dockerfile", error=DockerfileError)
-    return parse_dockerfile(text, path=str(path), build_args=build_args)
+    return parse_dockerfile(text, path=str(path), build_args=build_args, platform=platform,
+                            build_platform=build_platform)
 
 
 def parse_dockerfile(
-    text: str, *, path: str = "Dockerfile", build_args: Mapping[str, str] | None = None
+    text: str, *, path: str = "Dockerfile", build_args: Mapping[str, str] | None = None,
+    platform: Platform = LINUX_AMD64, build_platform: Platform | None = None,
 ) -> DockerfileModel:
+    """`platform` is the target platform; the build platform defaults to it (TARGET*/BUILD* ARGs)."""
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as exc:
@@ -47,29 +55,12 @@ def parse_dockerfile(
             raise DockerfileError("no stages: the Dockerfile has no FROM instruction", location=path) from None
         raise DockerfileError(f"syntax error: {exc}", location=_error_location(path, str(exc), text)) from None
     instructions = [_instruction(cmd) for cmd in commands]
-    return _build_model(instructions, path=path, build_args=build_args or {}, syntax=_syntax(text))
-
-
-def expand(text: str, env: Mapping[str, str | None]) -> str:
-    """Expand $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alt} the way BuildKit's shell lexer does for FROM."""
-
-    def substitute(match: re.Match[str]) -> str:
-        if match.group(0) == "\\$":
-            return "$"
-        name = match.group(1) or match.group(4)
-        value = env.get(name)
-        operator, word = match.group(2), match.group(3) or ""
-        if operator is None:
-            return value or ""
-        if operator == ":-":
-            return value if value else word
-        if operator == "-":
-            return value if value is not None else word
-        if operator == ":+":
-            return word if value else ""
-        return word if value is not None else ""  # "+"
-
-    return _VAR.sub(substitute, text)
+    directives = _directives(text)
+    args = dict(build_args or {})
+    predefined = platform_args(platform, build_platform or platform)
+    scope = GlobalScope(path=path, escape=directives.get("escape", "\\") or "\\", build_args=args,
+                        values={k: args.get(k, v) for k, v in predefined.items()})
+    return _build_model(instructions, scope, syntax=directives.get("syntax"), platform=str(platform))
 
 
 def _instruction(cmd: Any) -> Instruction:
@@ -85,10 +76,11 @@ def _instruction(cmd: Any) -> Instruction:
 
 
 def _build_model(
-    instructions: list[Instruction], *, path: str, build_args: Mapping[str, str], syntax: str | None
+    instructions: list[Instruction], scope: GlobalScope, *, syntax: str | None, platform: str
 ) -> DockerfileModel:
-    global_args: dict[str, str | None] = {}
-    stages: list[dict[str, Any]] = []
+    path = scope.path
+    froms: list[Instruction] = []
+    bodies: list[list[Instruction]] = []
     for ins in instructions:
         where = dockerfile_location(path, ins.line)
         if ins.keyword not in KEYWORDS:
@@ -96,103 +88,117 @@ def _build_model(
         if not ins.value:
             raise DockerfileError(f"{ins.keyword} requires at least one argument", location=where)
         if ins.keyword == "FROM":
-            stages.append(_from(ins, stages, global_args, build_args, where))
-        elif not stages:
+            froms.append(ins)
+            bodies.append([])
+        elif not froms:
             if ins.keyword != "ARG":
                 raise DockerfileError(f"{ins.keyword} before the first FROM (only ARG may come first)", location=where)
-            for item in ins.value:
-                name, eq, default = item.partition("=")
-                global_args[name] = build_args.get(name, default if eq else None)
+            scope.declare(ins)
         else:
-            stages[-1]["instructions"].append(ins)
-    if not stages:
+            bodies[-1].append(ins)
+    if not froms:
         raise DockerfileError("no stages: the Dockerfile has no FROM instruction", location=path)
-    resolved = [_resolve_sources(i, s, stages, path) for i, s in enumerate(stages)]
-    return DockerfileModel(path=path, stages=tuple(resolved), global_args=global_args, syntax=syntax)
+    stage_scopes = [scope.stage_env(body) for body in bodies]  # also records every ARG declared in a stage
+    warnings: list[str] = []
+    missing: dict[str, int] = {}
+    heads = [_from(ins, index, froms, scope=scope, missing=missing, warnings=warnings)
+             for index, ins in enumerate(froms)]
+    if missing:
+        flags = " ".join(f"--build-arg {n}=..." for n in missing)
+        raise DockerfileError(
+            f"FROM needs ARG {', '.join(missing)}, declared without a value; pass {flags}",
+            location=dockerfile_location(path, min(missing.values())),
+        )
+    names = [h["name"] for h in heads]
+    stages = tuple(
+        _stage(index, heads[index], bodies[index], envs=stage_scopes[index], names=names, scope=scope,
+               warnings=warnings)
+        for index in range(len(heads))
+    )
+    return DockerfileModel(path=path, stages=stages, global_args={n: scope.values[n] for n in scope.declared},
+                           syntax=syntax, platform=platform, escape=scope.escape, warnings=tuple(warnings))
 
 
 def _from(
-    ins: Instruction,
-    stages: list[dict[str, Any]],
-    global_args: Mapping[str, str | None],
-    build_args: Mapping[str, str],
-    where: str,
+    ins: Instruction, index: int, froms: list[Instruction], *, scope: GlobalScope, missing: dict[str, int],
+    warnings: list[str],
 ) -> dict[str, Any]:
+    where = dockerfile_location(scope.path, ins.line)
     words = list(ins.value)
     name = None
     if len(words) == 3 and words[1].lower() == "as":
         name = words[2].lower()
     elif len(words) != 1:
         raise DockerfileError("FROM takes an image and an optional `AS name`", location=where)
-    if name is not None and any(s["name"] == name for s in stages):
+    earlier = [_as_name(f) for f in froms[:index]]
+    if name is not None and name in earlier:
         raise DockerfileError(f"duplicate stage name {name!r}", location=where)
-    base = expand(words[0], global_args)
-    if not base:
-        raise DockerfileError(f"FROM {words[0]} expands to an empty image name (missing ARG default?)", location=where)
-    platform = ins.flag("platform")
-    parent = _stage_index(base, stages)
-    return {
-        "name": name,
-        "base": base,
-        "base_raw": words[0],
-        "line": ins.line,
-        "platform": expand(platform, global_args) if platform else None,
-        "parent": parent,
-        "instructions": [],
-    }
+    expansion = scope.expand(words[0], scope.values, ins.line)
+    scope.check_from(words[0], expansion, ins.line, missing)
+    base = expansion.text
+    if not base and not missing:
+        empty = " and ".join(f"ARG {n}" for n in expansion.empty) or "it"
+        raise DockerfileError(
+            f"FROM {words[0]} expands to an empty image name ({empty} is empty or not declared above the first FROM)",
+            location=where,
+        )
+    parent = _stage_index(base, earlier)
+    if parent is None and (note := prefix_warning(f"FROM {words[0]}", expansion, earlier, location=where)):
+        warnings.append(note)
+    flag = ins.flag("platform")
+    return {"name": name, "base": base, "base_raw": words[0], "line": ins.line, "parent": parent,
+            "platform": scope.expand(flag, scope.values, ins.line).text if flag else None}
 
 
-def _stage_index(ref: str, earlier: list[dict[str, Any]]) -> int | None:
+def _as_name(ins: Instruction) -> str | None:
+    words = ins.value
+    return words[2].lower() if len(words) == 3 and words[1].lower() == "as" else None
+
+
+def _stage_index(ref: str, earlier: list[str | None]) -> int | None:
     key = ref.lower()
-    for index, stage in enumerate(earlier):
-        if stage["name"] == key:
-            return index
-    return None
+    return next((i for i, name in enumerate(earlier) if name is not None and name == key), None)
 
 
-def _resolve_sources(index: int, stage: dict[str, Any], stages: list[dict[str, Any]], path: str) -> Stage:
-    needs: list[int] = []
-    external: list[str] = []
-    for ins in stage["instructions"]:
-        sources = list(ins.mount_sources())
-        if ins.keyword in ("COPY", "ADD") and ins.flag("from"):
-            sources.append(ins.flag("from"))
-        for ref in sources:
-            found = _stage_index(ref, stages[:index])
+def _stage(
+    index: int, head: dict[str, Any], body: list[Instruction], *, envs: list[dict[str, str | None]],
+    names: list[str | None], scope: GlobalScope, warnings: list[str],
+) -> Stage:
+    sources: list[Source] = []
+    for ins, env in zip(body, envs, strict=True):
+        refs: list[tuple[Literal["copy", "mount"], str]] = [("mount", ref) for ref in ins.mount_sources()]
+        if ins.keyword in ("COPY", "ADD") and (copied := ins.flag("from")):
+            refs.append(("copy", copied))
+        for kind, raw in refs:
+            expansion = scope.expand(raw, env, ins.line)
+            ref = expansion.text
+            where = dockerfile_location(scope.path, ins.line)
+            found = _stage_index(ref, names[:index])
             if found is None and ref.isdigit():
                 if int(ref) >= index:
                     raise DockerfileError(
-                        f"--from={ref} refers to stage {ref}, which is not defined before this one",
-                        location=dockerfile_location(path, ins.line),
+                        f"--from={ref} refers to stage {ref}, which is not defined before this one", location=where
                     )
                 found = int(ref)
-            if found is None:
-                external.append(ref)
-            elif found not in needs:
-                needs.append(found)
+            if found is None and (note := prefix_warning(f"--from={raw}", expansion, names, location=where)):
+                warnings.append(note)
+            sources.append(Source(kind=kind, line=ins.line, raw=raw, ref=ref, stage=found))
     return Stage(
-        index=index,
-        name=stage["name"],
-        base=stage["base"],
-        base_raw=stage["base_raw"],
-        line=stage["line"],
-        platform=stage["platform"],
-        parent=stage["parent"],
-        needs=tuple(needs),
-        external_sources=tuple(external),
-        instructions=tuple(stage["instructions"]),
+        index=index, name=head["name"], base=head["base"], base_raw=head["base_raw"], line=head["line"],
+        platform=head["platform"], parent=head["parent"], sources=tuple(sources), instructions=tuple(body),
     )
 
 
-def _syntax(text: str) -> str | None:
-    """Parser directives sit in leading comment lines; `syntax` picks the frontend image."""
+def _directives(text: str) -> dict[str, str]:
+    """Parser directives sit in leading comment lines: `syntax` (the frontend image, passed through
+    to BuildKit untouched) and `escape` (the escape character, which word expansion uses too)."""
+    found: dict[str, str] = {}
     for line in text.splitlines():
         match = _DIRECTIVE.match(line.strip())
         if not match:
-            return None
-        if match.group(1).lower() == "syntax":
-            return match.group(2)
-    return None
+            break
+        found.setdefault(match.group(1).lower(), match.group(2))
+    return found
 
 
 def _error_location(path: str, message: str, text: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +43,17 @@ class Instruction:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Source:
+    """A `COPY --from` / `ADD --from` (copy) or `RUN --mount=from=` (mount): what a stage reads."""
+
+    kind: Literal["copy", "mount"]
+    line: int
+    raw: str  # as written
+    ref: str  # after expansion with the stage's ARGs
+    stage: int | None  # the stage it names (by name, case-insensitive, or index); None: an image
+
+
+@dataclass(frozen=True, kw_only=True)
 class Stage:
     index: int
     name: str | None  # lower-cased `AS name`, as BuildKit matches names case-insensitively
@@ -50,9 +62,18 @@ class Stage:
     line: int
     platform: str | None = None
     parent: int | None = None  # index of the stage this one is `FROM`
-    needs: tuple[int, ...] = ()  # stages read by COPY --from / RUN --mount=from (not the parent)
-    external_sources: tuple[str, ...] = ()  # images read by COPY --from=image
+    sources: tuple[Source, ...] = ()  # what COPY --from / RUN --mount=from read, in order
     instructions: tuple[Instruction, ...] = ()
+
+    @property
+    def needs(self) -> tuple[int, ...]:
+        """Stages read by COPY --from / RUN --mount=from (not the parent), first use first."""
+        return tuple(dict.fromkeys(s.stage for s in self.sources if s.stage is not None))
+
+    @property
+    def external_sources(self) -> tuple[str, ...]:
+        """Images read by COPY --from=image."""
+        return tuple(s.ref for s in self.sources if s.stage is None)
 
     @property
     def ref(self) -> str:
@@ -80,6 +101,9 @@ class DockerfileModel:
     stages: tuple[Stage, ...]
     global_args: Mapping[str, str | None] = field(default_factory=dict)
     syntax: str | None = None  # the `# syntax=` directive, passed through to BuildKit untouched
+    platform: str = "linux/amd64"  # the target platform the stage references were resolved for
+    escape: str = "\\"  # the escape character (`# escape=` directive)
+    warnings: tuple[str, ...] = ()  # references that look wrong (scope.prefix_warning), file:line first
 
     def find(self, ref: str) -> Stage | None:
         """A stage by name (case-insensitive), index or `stage-N`."""

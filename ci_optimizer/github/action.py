@@ -24,6 +24,7 @@ from ci_optimizer.github import review
 from ci_optimizer.github.action_settings import ActionSettings, load_settings, read_input
 from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
+from ci_optimizer.github.plan_group import plan_text
 from ci_optimizer.github.runner import ActionOutputs, Console, append_summary, redact, write_outputs
 from ci_optimizer.measure.history import clean_created_by
 from ci_optimizer.model.results import GitHubContext, Report
@@ -100,8 +101,11 @@ def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, 
     report_file.unlink(missing_ok=True)  # a stale report from an earlier run must never be published
     publisher = _Publisher(settings=settings, pr=pr, console=console, throttle=throttle)
     try:
+        request = request_from_settings(settings, pr)
+        with console.group("ci-optimizer: plan (what will be built)"):
+            console.line(plan_text(request, cwd=session.cwd))  # a bad input fails here, before docker loads
         with console.group("ci-optimizer: build, test and measure every target"):
-            report = run_pipeline(request_from_settings(settings, pr), session, console.line)
+            report = run_pipeline(request, session, console.line)
     except Exception as exc:  # the boundary: whatever stopped the run still replaces the old verdict
         if session.debug:
             console.line(traceback.format_exc())
@@ -148,12 +152,14 @@ def request_from_settings(settings: ActionSettings, pr: PullRequest | None) -> R
     build_args = parse_build_args(settings.build_args)
     targets = tuple(settings.targets)
     flags = Flags(file=file, context=context, targets=targets, tester=settings.tester or None,
-                  production=settings.production or None, build_args=build_args)
+                  production=settings.production or None, builder=settings.builder_stage,
+                  build_args=build_args, platform=settings.platform)
     root = context if context is not None else Path()
     template = RunOptions(
         dockerfile=file if file is not None else root / "Dockerfile", context=root, targets=targets,
         tester=settings.tester or None, production=settings.production or None, build_args=build_args,
         tag_prefix=settings.tag_prefix, cache_from=settings.cache_from, cache_to=settings.cache_to,
+        builder=settings.builder_stage, platform=settings.platform,
     )
     return Request(
         config=Path(settings.config) if settings.config else None, flags=flags, template=template,

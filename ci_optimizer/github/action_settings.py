@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ci_optimizer.dockerfile.platforms import parse_platform
 from ci_optimizer.errors import UsageError
 from ci_optimizer.plan.cache_specs import CacheSpec, parse_specs
 from ci_optimizer.plan.cache_specs import split_input as split_cache_input
@@ -30,6 +31,8 @@ INPUT_DEFAULTS: Mapping[str, str] = {
     "targets": "",
     "tester": "",
     "production": "",
+    "builder-stage": "",
+    "platform": "",  # empty: the runner's own (dockerfile/platforms.py)
     "build-args": "",
     "base-ref": "",
     "baseline": "",
@@ -106,6 +109,8 @@ class ActionSettings:
     tester: str | None
     production: str | None
     build_args: tuple[str, ...]  # KEY=VALUE, in the order given
+    builder_stage: str | None = None
+    platform: str | None = None
     base_ref: str | None  # None: the pull request's base commit, from the event
     baseline: str | None
     baseline_image: str | None  # the base's image in a registry, `{target}` filled per target
@@ -161,6 +166,8 @@ def load_settings(env: Mapping[str, str]) -> ActionSettings:
         tester=values["tester"] or None,
         production=values["production"] or None,
         build_args=parse_build_args(values["build-args"]),
+        builder_stage=values["builder-stage"] or None,
+        platform=str(parse_platform(values["platform"], option="platform")) if values["platform"] else None,
         base_ref=values["base-ref"] or None,
         baseline=values["baseline"] or None,
         baseline_image=values["baseline-image"] or None,

@@ -35,7 +35,8 @@ def build_and_measure(
     )
     tester = (_run_tester(planned, targets, outcomes, images=images, timeout=options.tester_timeout, log=log)
               if options.run_tester else None)
-    warnings = cache_notes if builder.backend == "buildx" else (
+    warnings = (*planned.warnings, *cache_notes) if builder.backend == "buildx" else (
+        *planned.warnings,
         "docker buildx is not installed: built with the engine's classic builder, one target after another",
         *cache_notes,
     )

@@ -41,6 +41,7 @@ class BuildPlan:
     no_cache: bool = False
     cache_from: tuple[CacheSpec, ...] = ()
     cache_to: tuple[CacheSpec, ...] = ()
+    platform: str | None = None  # --platform as given; None: the engine's own
 
     def target(self, name: str) -> BuildTarget:
         return next(t for t in self.targets if t.name == name)
@@ -65,6 +66,7 @@ def make_plan(
     no_cache: bool = False,
     cache_from: tuple[CacheSpec, ...] = (),
     cache_to: tuple[CacheSpec, ...] = (),
+    platform: str | None = None,
 ) -> BuildPlan:
     built = []
     for stage in targets:
@@ -83,6 +85,7 @@ def make_plan(
     return BuildPlan(
         dockerfile=dockerfile, context=context, targets=tuple(built), build_args=dict(build_args), no_cache=no_cache,
         cache_from=cache_from, cache_to=cache_to,
+        platform=platform,
     )
 
 

@@ -6,11 +6,14 @@ anything is built.
 
 from __future__ import annotations
 
+import platform as host
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ci_optimizer.dockerfile.advice import count_warning, role_warnings
 from ci_optimizer.dockerfile.parse import read_dockerfile
+from ci_optimizer.dockerfile.platforms import machine_platform, parse_platform
 from ci_optimizer.dockerfile.roles import Roles, assign_roles, select_targets
 from ci_optimizer.dockerfile.stages import DockerfileModel
 from ci_optimizer.errors import UsageError
@@ -25,7 +28,10 @@ class RunOptions:
     targets: tuple[str, ...] = ()
     tester: str | None = None
     production: str | None = None
+    builder: str | None = None  # --builder-stage: the stage production is compared with
     build_args: Mapping[str, str] = field(default_factory=dict)
+    platform: str | None = None  # --platform (one); None: this machine's (dockerfile/platforms.py)
+    budget_targets: tuple[str, ...] = ()  # stages the config's budgets name: built by default too
     tag_prefix: str = "ci-optimizer"
     tester_timeout: float = 600.0
     no_cache: bool = False
@@ -43,19 +49,27 @@ class Planned:
     model: DockerfileModel
     roles: Roles
     plan: BuildPlan
+    warnings: tuple[str, ...] = ()  # the model's, the roles' and the targets' (docs: `ci-optimizer plan`)
 
 
 def prepare(options: RunOptions) -> Planned:
     """Parse and plan without touching the engine: every usage error surfaces before a build starts."""
-    model = read_dockerfile(options.dockerfile, options.build_args)
+    build_platform = machine_platform(host.machine())
+    target_platform = parse_platform(options.platform) if options.platform else build_platform
+    model = read_dockerfile(options.dockerfile, options.build_args, platform=target_platform,
+                            build_platform=build_platform)
     if not options.context.is_dir():
         raise UsageError(f"--context: {options.context} is not a directory")
-    roles = assign_roles(model, tester=options.tester, production=options.production)
-    stages = select_targets(model, roles, options.targets)
+    roles = assign_roles(model, tester=options.tester, production=options.production, builder=options.builder)
+    stages = select_targets(model, roles, options.targets, options.budget_targets)
     repository = options.repository or image_repository(options.tag_prefix, options.dockerfile, options.context)
     plan = make_plan(
         model, roles, stages, dockerfile=options.dockerfile.resolve(), context=options.context.resolve(),
         repository=repository, build_args=options.build_args, no_cache=options.no_cache,
         cache_from=options.cache_from, cache_to=options.cache_to,
+        platform=str(target_platform) if options.platform else None,
     )
-    return Planned(model=model, roles=roles, plan=plan)
+    warnings = (*model.warnings, *role_warnings(model, roles, production_given=bool(options.production)),
+                *((roles.builder_note,) if roles.builder_note else ()),
+                *count_warning(model, len(stages), options.targets))
+    return Planned(model=model, roles=roles, plan=plan, warnings=warnings)

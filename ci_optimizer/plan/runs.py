@@ -26,7 +26,9 @@ class Flags:
     targets: tuple[str, ...] = ()
     tester: str | None = None
     production: str | None = None
+    builder: str | None = None  # --builder-stage
     build_args: Mapping[str, str] = field(default_factory=dict)
+    platform: str | None = None
 
 
 def runs_for(config: Config, flags: Flags, template: RunOptions, *, root: Path = Path()) -> tuple[RunOptions, ...]:
@@ -37,15 +39,28 @@ def runs_for(config: Config, flags: Flags, template: RunOptions, *, root: Path =
         chosen = next((e for e in entries if e.file == wanted), None)
         entries = (chosen or DockerfileEntry(file=wanted, context=_context_of(flags)),)
     elif entries == (DockerfileEntry(),):
-        return (template,)  # no Dockerfiles configured: the flags alone, as without a config
+        # no Dockerfiles configured: the flags alone, as without a config
+        return (replace(template, budget_targets=budget_targets(config, "Dockerfile")),)
     elif len(entries) > 1:
         given = [name for name, value in (("--context", flags.context), ("--targets", flags.targets),
-                                          ("--tester", flags.tester), ("--production", flags.production)) if value]
+                                          ("--tester", flags.tester), ("--production", flags.production),
+                                          ("--builder-stage", flags.builder)) if value]
         if given:
             files = ", ".join(e.file for e in entries)
             raise UsageError(f"{given[0]} applies to one Dockerfile and {config.source} lists {len(entries)} "
                              f"({files}); add --file to say which")
-    return tuple(_options(entry, flags, template, root) for entry in entries)
+    return tuple(replace(_options(entry, flags, template, root), budget_targets=budget_targets(config, entry.file))
+                 for entry in entries)
+
+
+def budget_targets(config: Config, file: str) -> tuple[str, ...]:
+    """Stages the budgets name for this Dockerfile (`stage` or `file:stage`); built by default."""
+    names = []
+    for budget in config.budgets:
+        where, colon, stage = budget.target.rpartition(":")
+        if budget.target != "*" and (not colon or posixpath.normpath(where) == file):
+            names.append(stage)
+    return tuple(dict.fromkeys(names))
 
 
 def _context_of(flags: Flags) -> str:
@@ -60,8 +75,10 @@ def _options(entry: DockerfileEntry, flags: Flags, template: RunOptions, root: P
         targets=flags.targets or entry.targets,
         tester=flags.tester or entry.tester,
         production=flags.production or entry.production,
+        builder=flags.builder or entry.builder_stage,
         build_args={**entry.build_args, **flags.build_args},
         baseline_image=entry.baseline_image,
+        platform=flags.platform or template.platform,
     )
 
 

@@ -235,7 +235,10 @@ def test_several_dockerfiles_get_a_section_each_and_qualified_names(
         ("api/Dockerfile", "tester"), ("web/Dockerfile", None)]
     assert [(b["target"], b["rule"], b["passed"]) for b in document["budgets"]] == [
         ("api/Dockerfile:production", "max_size", True), ("web/Dockerfile:production", "max_size", True)]
-    assert document["warnings"] == [f"web/Dockerfile does not exist on main ({base[:12]}): its targets are new"]
+    assert document["warnings"] == [  # issue 12: a report says why a Dockerfile has no reduction
+        "web/Dockerfile: no builder and no size reduction: production 'production' copies from no other stage "
+        "(--builder-stage NAME chooses one)",
+        f"web/Dockerfile does not exist on main ({base[:12]}): its targets are new"]
 
 
 def test_an_unknown_base_ref_fails_before_building_with_exit_2(

@@ -136,7 +136,8 @@ def test_stages_shared_by_several_targets_are_built_once(run_cli: Any, docker_cl
         "FROM ${BASE_IMAGE} AS docs\nCOPY --from=builder /token /docs-token\n"
         "FROM ${BASE_IMAGE}\nCOPY --from=builder /token /token\n"  # unnamed last stage: built without --target
     ))
-    result = run_cli("--context", str(project), "--json", str(tmp_path / "r.json"), "--quiet")
+    # --targets all: docs is neither production, tester nor builder, so the default would not build it
+    result = run_cli("--context", str(project), "--targets", "all", "--json", str(tmp_path / "r.json"), "--quiet")
     assert result.code == 0, result.stdout
     targets = {t["name"]: t for t in json.loads((tmp_path / "r.json").read_text())["targets"]}
     assert list(targets) == ["builder", "tester", "docs", "stage-3"]

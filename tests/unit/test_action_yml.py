@@ -57,6 +57,8 @@ CHANGED: dict[str, tuple[str, Callable[[ActionSettings], bool]]] = {
     "tester": ("unit", lambda s: s.tester == "unit"),
     "production": ("runtime", lambda s: s.production == "runtime"),
     "build-args": ("A=1\nB=2", lambda s: s.build_args == ("A=1", "B=2")),
+    "builder-stage": ("compile", lambda s: s.builder_stage == "compile"),
+    "platform": ("linux/arm64", lambda s: s.platform == "linux/arm64"),
     "base-ref": ("main", lambda s: s.base_ref == "main"),
     "baseline": ("base/report.json", lambda s: s.baseline == "base/report.json"),
     "baseline-image": ("ghcr.io/acme/app:main-{target}",

@@ -85,5 +85,5 @@ def test_no_subcommand() -> None:
 def test_unknown_analyze_target_is_rejected_before_any_build(project: Path) -> None:
     assert_one_line_error(
         run("run", "--context", str(project), "--analyze", "production,prod"),
-        "--analyze: no target named 'prod' (targets: builder, production, tester)",
+        "--analyze: no target named 'prod' (targets: production, tester)",
     )

@@ -129,7 +129,8 @@ def test_an_empty_file_means_every_default() -> None:
         ("dockerfiles:\n  - file: a\n    targets: [x, x]\n", "dockerfiles[0].targets: lists the same name twice"),
         ("dockerfiles:\n  - file: a\n    tester: ''\n", "dockerfiles[0].tester: must not be empty"),
         ("dockerfiles:\n  - file: a\n    platform: x\n",
-         "dockerfiles[0].platform: unknown key; known keys: baseline_image, build_args, context, file, production, "
+         "dockerfiles[0].platform: unknown key; known keys: baseline_image, build_args, builder_stage, context, file, "
+         "production, "
          "targets, tester"),
         ("dockerfiles:\n  - file: /srv/Dockerfile\n",
          "dockerfiles[0].file: '/srv/Dockerfile' is outside the repository; paths are relative to its root"),

@@ -162,16 +162,17 @@ def test_every_run_input_becomes_the_request_the_cli_would_make() -> None:
     settings = load_settings({
         "INPUT_FILE": "docker/Dockerfile", "INPUT_CONTEXT": "docker", "INPUT_CONFIG": "size.yml",
         "INPUT_TARGETS": "a\nb", "INPUT_TESTER": "unit", "INPUT_PRODUCTION": "runtime",
-        "INPUT_BUILD-ARGS": "A=1\nB=x y",
+        "INPUT_BUILD-ARGS": "A=1\nB=x y", "INPUT_BUILDER-STAGE": "compile", "INPUT_PLATFORM": "linux/arm64",
     })
     request = request_from_settings(settings, PR)
     assert request == request_from_args(build_parser().parse_args([
         "run", "--file", "docker/Dockerfile", "--context", "docker", "--config", "size.yml", "--targets", "a,b",
         "--tester", "unit", "--production", "runtime", "--build-arg", "A=1", "--build-arg", "B=x y",
-        "--base-ref", "b" * 40,
+        "--base-ref", "b" * 40, "--builder-stage", "compile", "--platform", "linux/arm64",
     ]))
     assert request.flags == Flags(file=Path("docker/Dockerfile"), context=Path("docker"), targets=("a", "b"),
-                                  tester="unit", production="runtime", build_args={"A": "1", "B": "x y"})
+                                  tester="unit", production="runtime", builder="compile",
+                                  build_args={"A": "1", "B": "x y"}, platform="linux/arm64")
     assert (request.config, request.base_ref, request.baseline) == (Path("size.yml"), "b" * 40, None)
 
 

@@ -122,10 +122,21 @@ def test_help_loads_no_docker() -> None:
             "import io, contextlib\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
-            "    try:\n        main(['run', '--help'])\n    except SystemExit:\n        pass")
+            "    try:\n        main(['run', '--help'])\n    except SystemExit:\n        pass\n"
+            "    try:\n        main(['plan', '--help'])\n    except SystemExit:\n        pass")
     loaded = loaded_after(code)
     assert "ci_optimizer" in loaded
     assert sorted(loaded & {"docker", "requests", "urllib3", "github"}) == []
+
+
+def test_plan_loads_no_docker(tmp_path: Path) -> None:
+    """`ci-optimizer plan` needs no engine: planning a real file loads no docker, HTTP or subprocess code."""
+    (tmp_path / "Dockerfile").write_text("FROM a AS builder\nRUN make\nFROM b\nCOPY --from=builder / /\n")
+    code = ("from ci_optimizer.cli.main import main\nimport io\n"
+            f"assert main(['plan', '--context', {str(tmp_path)!r}], stdout=io.StringIO()) == 0")
+    loaded = loaded_after(code)
+    assert "ci_optimizer" in loaded
+    assert sorted(loaded & {i.split(".")[0] for i in IMPURE}) == []
 
 
 # The pipeline from the bottom up; a module may import its own rank or below (CONTRIBUTING.md).

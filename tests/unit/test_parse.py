@@ -122,7 +122,8 @@ def test_platform_flag_is_expanded() -> None:
         ("ARG A=1\n", "Dockerfile: no stages: the Dockerfile has no FROM instruction"),
         ("\n# only a comment\n", "Dockerfile: no stages: the Dockerfile has no FROM instruction"),
         ("FROM a AS x\nFROM b AS X\n", "Dockerfile:2: duplicate stage name 'x'"),
-        ("FROM $NOPE\n", "Dockerfile:1: FROM $NOPE expands to an empty image name (missing ARG default?)"),
+        ("FROM $NOPE\n", "Dockerfile:1: FROM $NOPE expands to an empty image name (ARG NOPE is empty or not "
+                          "declared above the first FROM)"),
         ("FROM a\nCOPY --from=1 /a /a\nFROM b\n",
          "Dockerfile:2: --from=1 refers to stage 1, which is not defined before this one"),
         ("FROM a\nENV\n", "Dockerfile:2: ENV requires at least one argument"),

@@ -33,9 +33,14 @@ def test_builder_is_what_production_copies_from_when_no_stage_is_called_builder(
     assert (roles.builder, roles.tester, roles.production) == (1, 2, 3)
 
 
-def test_builder_falls_back_to_the_first_stage() -> None:
+def test_no_builder_when_production_copies_from_no_stage() -> None:
+    # Before issue 12 the first stage was taken: a reduction against an unrelated stage measured nothing.
     roles = assign_roles(parse_dockerfile("FROM a AS deps\nFROM b AS app\n"))
-    assert (roles.builder, roles.tester, roles.production) == (0, None, 1)
+    assert (roles.builder, roles.tester, roles.production) == (None, None, 1)
+    assert roles.builder_note == (
+        "Dockerfile: no builder and no size reduction: production 'app' copies from no other stage "
+        "(--builder-stage NAME chooses one)"
+    )
 
 
 def test_single_stage_has_no_builder() -> None:
@@ -62,10 +67,16 @@ def test_tester_cannot_be_production() -> None:
         assign_roles(parse_dockerfile(SEED), tester="production")
 
 
-def test_every_named_stage_is_a_target_by_default() -> None:
+def test_all_builds_every_stage_that_can_be_a_target() -> None:
     model = parse_dockerfile("FROM a\nFROM b AS x\nFROM c\n")
-    stages = select_targets(model, assign_roles(model))
+    stages = select_targets(model, assign_roles(model), ("all",))
     assert names(model, stages) == ["x", "stage-2"]
+
+
+def test_default_targets_are_production_tester_and_builder() -> None:
+    model = parse_dockerfile(SEED + "FROM builder AS lint\nRUN ruff\nFROM production AS final\n")
+    roles = assign_roles(model, production="production")
+    assert names(model, select_targets(model, roles)) == ["builder", "tester", "production"]
 
 
 def test_the_tester_is_always_built_even_when_not_requested() -> None:

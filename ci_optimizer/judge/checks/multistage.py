@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ci_optimizer.dockerfile.roles import BUILDER_NAMES
 from ci_optimizer.judge.checks.inputs import CheckInputs, Finding
 from ci_optimizer.judge.checks.minimal_base import classify, family_of, parse_ref
 
@@ -14,7 +15,9 @@ TOOLCHAIN_FAMILIES = frozenset({"python", "node", "ruby", "golang", "rust", "ecl
 
 def check_multi_stage(inputs: CheckInputs) -> Sequence[Finding]:
     roles, chain = inputs.roles, inputs.chain
-    build_stages = {i for i in (roles.builder, roles.tester) if i is not None and i != roles.production}
+    # The builder role is never in production's chain (roles.py), so a build stage there is found by name too.
+    named = {s.index for s in inputs.model.stages if s.name in BUILDER_NAMES}
+    build_stages = {i for i in (roles.builder, roles.tester, *named) if i is not None and i != roles.production}
     inherited = next((s for s in chain if s.index in build_stages), None)
     if inherited is not None:
         child = chain[chain.index(inherited) + 1]  # production itself is never a build stage, so it follows
