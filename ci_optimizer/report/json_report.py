@@ -48,11 +48,20 @@ def to_dict(report: Report) -> dict[str, Any]:
         "checks": [asdict(c) for c in report.checks],
         "warnings": list(report.warnings),
         "sections": [_section(s) for s in report.sections],
-        "baseline": asdict(report.baseline) if report.baseline else None,
+        "baseline": _baseline(report.baseline) if report.baseline else None,
         **({"github": asdict(report.github)} if report.github else {}),
         **({"cache": {"from": list(report.cache_from), "to": list(report.cache_to)}}
            if report.cache_from or report.cache_to else {}),
     }
+
+
+def _baseline(baseline: Baseline) -> dict[str, Any]:
+    """The registry image's fields only for an image baseline: other reports keep their shape."""
+    data = asdict(baseline)
+    if baseline.source != "image":
+        data.pop("image")
+        data.pop("platform")
+    return data
 
 
 def dumps(report: Report) -> str:
