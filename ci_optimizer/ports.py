@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from ci_optimizer.dockerfile.stages import Instruction
 from ci_optimizer.model.image_model import ImageStats
+from ci_optimizer.model.origin import Origin
 from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan
 
 Log = Callable[[str], None]
@@ -49,3 +50,5 @@ class Engine:
 
     builder: Builder
     images: Images
+    # Where it builds and measures, asked once the builds are done (the load cost is known then).
+    describe: Callable[[], Origin] = Origin

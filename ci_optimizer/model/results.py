@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ci_optimizer.model.image_model import ImageAnalysis, ImageConfig, ImageStats, Layer
+from ci_optimizer.model.origin import Origin
 
 SCHEMA_VERSION = 1
 
@@ -252,6 +253,8 @@ class Report:
     sections: tuple[Section, ...] = ()  # several Dockerfiles: tester and reduction live here, per Dockerfile
     baseline: Baseline | None = None
     github: GitHubContext | None = None  # set by the action: which PR the report is about
+    origin: Origin | None = None  # where it ran (model/origin.py); a merged report: where it was merged
+    legs: tuple[Origin, ...] = ()  # a merged report: where each leg ran
 
     @property
     def failed_targets(self) -> tuple[TargetResult, ...]:

@@ -7,18 +7,22 @@ what they do with it (terminal, files, the PR comment) is theirs. The engine com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ci_optimizer.adapters import git
 from ci_optimizer.compare.baseline import compare_with_saved, read_saved
 from ci_optimizer.config import Config, load_config
+from ci_optimizer.errors import GitError
 from ci_optimizer.judge.budgets import apply_budgets
+from ci_optimizer.model.origin import Shard
 from ci_optimizer.model.results import Report
 from ci_optimizer.model.sections import combine
 from ci_optimizer.pipeline import base_ref
 from ci_optimizer.pipeline.examine import ExamineOptions, check_analyze_spec, examine
 from ci_optimizer.pipeline.head import build_and_measure
 from ci_optimizer.pipeline.request import Request, Session
+from ci_optimizer.plan import shards
 from ci_optimizer.plan.prepare import Planned, RunOptions, prepare
 from ci_optimizer.plan.runs import runs_for
 from ci_optimizer.ports import Log
@@ -29,16 +33,29 @@ class Prepared:
     """A request parsed and planned: every usage error has surfaced, nothing has been built."""
 
     config: Config
-    runs: tuple[tuple[RunOptions, Planned], ...]
+    runs: tuple[tuple[RunOptions, Planned], ...]  # with --shard: this leg's Dockerfiles only
+    shard: Shard | None = None
+    elsewhere: frozenset[str] = frozenset()  # target names the other legs build
 
 
 def prepare_request(request: Request, *, cwd: Path = Path()) -> Prepared:
-    """Parse and plan: config, Dockerfiles, targets, `--analyze` names. No engine, no git."""
+    """Parse and plan: config, Dockerfiles, targets, `--analyze` names, this leg's share. No engine, no git."""
     config = load_config(request.config, root=cwd)
     options = runs_for(config, request.flags, request.template)
     planned = tuple((o, prepare(o)) for o in options)
     check_analyze_spec(request.analyze, [p for _o, p in planned])
-    return Prepared(config=config, runs=planned)
+    if request.shard is None:
+        return Prepared(config=config, runs=planned)
+    names = [str(o.dockerfile) for o, _p in planned]
+    saved = read_saved(request.baseline, fallback="stage counts")[0] if request.baseline else None
+    weights = shards.weigh(names, stages={str(o.dockerfile): shards.stage_count(p) for o, p in planned},
+                           seconds=shards.previous_seconds(saved) if saved is not None else None)
+    mine = shards.select(names, weights, request.shard)
+    shard = Shard(index=request.shard.index, count=request.shard.count, dockerfiles=mine, planned=tuple(names))
+    elsewhere = frozenset().union(*(shards.qualified_names(str(o.dockerfile), p)
+                                    for o, p in planned if str(o.dockerfile) not in mine))
+    return Prepared(config=config, runs=tuple(r for r in planned if str(r[0].dockerfile) in mine), shard=shard,
+                    elsewhere=elsewhere)
 
 
 def run(request: Request, session: Session, *, log: Log) -> Report:
@@ -46,10 +63,12 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
     prepared = prepare_request(request, cwd=session.cwd)
     saved, fallback = read_saved(request.baseline, fallback=request.base_ref) if request.baseline else (None, ())
     base = (base_ref.locate(request.base_ref, cwd=session.cwd, log=log)
-            if request.base_ref and saved is None else None)
+            if request.base_ref and saved is None and prepared.runs else None)
     engine = session.engine()
 
     def run_head() -> Report:
+        if not prepared.runs:  # more legs than Dockerfiles: this one reports that it had nothing to do
+            return Report(dockerfile="", targets=(), warnings=(f"shard {prepared.shard}: no Dockerfile to build",))
         return combine([build_and_measure(options, builder=engine.builder, images=engine.images, log=log,
                                           planned=planned)[0] for options, planned in prepared.runs])
 
@@ -70,4 +89,13 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
                                      hadolint=request.hadolint, path_env=session.path_env)
     report = examine(report, prepared.runs, client=engine.images.client, options=examine_options,
                      settings=prepared.config.checks, log=log)
-    return apply_budgets(report, prepared.config)
+    report = apply_budgets(report, prepared.config, elsewhere=prepared.elsewhere)
+    return replace(report, origin=replace(engine.describe(), commit=_commit(session.cwd), shard=prepared.shard))
+
+
+def _commit(cwd: Path) -> str | None:
+    """The commit the report is about, so that `merge` refuses legs of different commits."""
+    try:
+        return git.resolve(cwd, "HEAD")
+    except GitError:
+        return None  # not a git checkout, or no git: the report just does not say

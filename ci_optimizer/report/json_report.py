@@ -18,6 +18,7 @@ from ci_optimizer.model.image_model import (
     PathSize,
     WastedPath,
 )
+from ci_optimizer.model.origin import Origin, Shard
 from ci_optimizer.model.results import (
     SCHEMA_VERSION,
     Baseline,
@@ -52,6 +53,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         "sections": [_section(s) for s in report.sections],
         "baseline": asdict(report.baseline) if report.baseline else None,
         **({"github": asdict(report.github)} if report.github else {}),
+        **({"origin": asdict(report.origin)} if report.origin else {}),
+        **({"legs": [asdict(leg) for leg in report.legs]} if report.legs else {}),
     }
 
 
@@ -93,7 +96,14 @@ def from_dict(document: Any, *, source: str = "report") -> Report:
         sections=tuple(_section_from(s) for s in document.get("sections", ())),
         baseline=Baseline(**_tuples(document["baseline"], "fetched")) if document.get("baseline") else None,
         github=GitHubContext(**document["github"]) if document.get("github") else None,
+        origin=_origin_from(document["origin"]) if document.get("origin") else None,
+        legs=tuple(_origin_from(leg) for leg in document.get("legs", ())),
     )
+
+
+def _origin_from(d: dict[str, Any]) -> Origin:
+    shard = d.get("shard")
+    return Origin(**{**d, "shard": Shard(**_tuples(shard, "dockerfiles", "planned")) if shard else None})
 
 
 def _target(t: TargetResult) -> dict[str, Any]:

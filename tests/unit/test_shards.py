@@ -1,0 +1,82 @@
+"""Which Dockerfiles each matrix leg builds (plan/shards.py): exact, deterministic, balanced."""
+
+from __future__ import annotations
+
+import pytest
+
+from ci_optimizer.errors import UsageError
+from ci_optimizer.model.results import Report, Section
+from ci_optimizer.plan.shards import ShardSpec, parse_shard, previous_seconds, select, split, weigh
+
+FILES = [f"svc{i:02d}/Dockerfile" for i in range(1, 13)]
+
+
+def test_parse_shard_reads_k_of_n() -> None:
+    assert parse_shard("2/3") == ShardSpec(index=2, count=3)
+    assert parse_shard(" 1 / 1 ") == ShardSpec(index=1, count=1)
+    assert str(parse_shard("3/3")) == "3/3"
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "1/0", "2", "a/b", "1/3/4", "-1/3", ""])
+def test_parse_shard_refuses_what_is_not_k_of_n(text: str) -> None:
+    with pytest.raises(UsageError, match=r"^--shard '"):
+        parse_shard(text)
+
+
+def test_equal_weights_deal_dockerfiles_round_robin_in_config_order() -> None:
+    weights = {f: 3.0 for f in FILES}
+    legs = split(FILES, weights, 3)
+    assert legs == (tuple(FILES[0::3]), tuple(FILES[1::3]), tuple(FILES[2::3]))
+
+
+def test_every_dockerfile_lands_on_exactly_one_leg() -> None:
+    weights = {f: float(i % 5 + 1) for i, f in enumerate(FILES)}
+    for count in (1, 2, 3, 5, 12, 15):
+        legs = split(FILES, weights, count)
+        assert sorted(d for leg in legs for d in leg) == sorted(FILES)
+        assert len(legs) == count
+
+
+def test_heaviest_go_first_to_the_lightest_leg() -> None:
+    weights = {"a": 10.0, "b": 6.0, "c": 5.0, "d": 4.0, "e": 1.0}
+    # a -> 1 (10), b -> 2 (6), c -> 2 (11), d -> 1 (14), e -> 2 (12)
+    assert split(list(weights), weights, 2) == (("a", "d"), ("b", "c", "e"))
+
+
+def test_split_does_not_depend_on_dict_order_only_on_config_order() -> None:
+    weights = {"b": 2.0, "a": 2.0, "c": 2.0}
+    assert split(["a", "b", "c"], weights, 2) == (("a", "c"), ("b",))
+    assert split(["a", "b", "c"], dict(reversed(list(weights.items()))), 2) == (("a", "c"), ("b",))
+
+
+def test_more_legs_than_dockerfiles_leaves_the_last_legs_empty() -> None:
+    assert select(["a", "b"], {"a": 1.0, "b": 1.0}, ShardSpec(index=3, count=3)) == ()
+    assert select(["a", "b"], {"a": 1.0, "b": 1.0}, ShardSpec(index=2, count=3)) == ("b",)
+
+
+def test_weights_are_stage_counts_without_a_previous_report() -> None:
+    assert weigh(["a", "b"], stages={"a": 4, "b": 0}) == {"a": 4.0, "b": 1.0}
+
+
+def test_previous_seconds_win_and_an_unknown_dockerfile_is_scaled_by_its_stages() -> None:
+    # a: 30 s for 3 stages, b: 10 s for 1 stage -> 10 s per stage; c (new, 2 stages) weighs 20 s
+    weights = weigh(["a", "b", "c"], stages={"a": 3, "b": 1, "c": 2}, seconds={"a": 30.0, "b": 10.0})
+    assert weights == {"a": 30.0, "b": 10.0, "c": 20.0}
+
+
+def test_a_fully_cached_previous_build_still_weighs_something() -> None:
+    assert weigh(["a"], stages={"a": 3}, seconds={"a": 0.0}) == {"a": 0.05}
+
+
+def test_previous_seconds_come_from_sections_or_the_single_dockerfile() -> None:
+    several = Report(dockerfile="a, b", targets=(), sections=(
+        Section(dockerfile="a", build_seconds=4.5), Section(dockerfile="b", build_seconds=None)))
+    assert previous_seconds(several) == {"a": 4.5}
+    assert previous_seconds(Report(dockerfile="Dockerfile", targets=(), build_seconds=2.0)) == {"Dockerfile": 2.0}
+
+
+def test_measured_weights_balance_twelve_dockerfiles_on_three_legs() -> None:
+    seconds = {f: s for f, s in zip(FILES, [40, 8, 8, 30, 5, 5, 20, 12, 3, 3, 25, 9], strict=True)}
+    legs = split(FILES, {f: float(s) for f, s in seconds.items()}, 3)
+    loads = sorted(sum(seconds[d] for d in leg) for leg in legs)
+    assert loads == [55, 56, 57]  # 168 s over 3 legs: within a second of the even 56
