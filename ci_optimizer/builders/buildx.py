@@ -43,8 +43,9 @@ def bake_definition(plan: BuildPlan, targets: tuple[BuildTarget, ...]) -> dict[s
     return definition
 
 
-def bake_argv(definition_file: Path) -> list[str]:
-    return ["docker", "buildx", "bake", "--file", str(definition_file), "--progress", "plain", "--load"]
+def bake_argv(definition_file: Path, builder: str | None = None) -> list[str]:
+    pin = ["--builder", builder] if builder else []
+    return ["docker", "buildx", *pin, "bake", "--file", str(definition_file), "--progress", "plain", "--load"]
 
 
 # Where the docker CLI looks for plugins (docker/cli's defaultSystemPluginDirs and ~/.docker).
@@ -77,8 +78,12 @@ def buildx_version(env: Mapping[str, str] | None = None) -> str | None:
 class BuildxBuilder:
     backend = "buildx"
 
-    def __init__(self, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, *, env: Mapping[str, str] | None = None, builder: str | None = None,
+                 engine_env: Mapping[str, str] | None = None) -> None:
         self._env = env
+        self._builder = builder  # pinned, so every bake round uses the builder the report names
+        self._engine_env = engine_env if engine_env is not None else env  # where the images end up
+        self.load_seconds = 0.0  # loading images from a non-docker builder into the engine, all rounds
 
     def build(self, plan: BuildPlan, log: Log) -> tuple[BuildOutcome, ...]:
         outcomes: dict[str, BuildOutcome] = {}
@@ -105,8 +110,8 @@ class BuildxBuilder:
         if not references:
             return {}
         try:
-            result = proc.run(["docker", "image", "inspect", "--format", "{{.Id}}", *references], env=self._env,
-                              timeout=120)
+            result = proc.run(["docker", "image", "inspect", "--format", "{{.Id}}", *references],
+                              env=self._engine_env, timeout=120)
         except CommandError as exc:
             raise EngineError(f"cannot inspect the images BuildKit just tagged: {exc.message}") from None
         return dict(zip(references, result.stdout.split(), strict=True))
@@ -123,9 +128,10 @@ class BuildxBuilder:
                 log(line)
 
             try:
-                returncode = proc.stream(bake_argv(definition), on_line, env=self._env)
+                returncode = proc.stream(bake_argv(definition, self._builder), on_line, env=self._env)
             except CommandError as exc:
                 raise EngineError(f"cannot run docker buildx: {exc.message}") from None
+        self.load_seconds += progress.load_seconds()
         return progress, returncode
 
 

@@ -23,6 +23,7 @@ from ci_optimizer.github import comment as sticky
 from ci_optimizer.github.action_settings import ActionSettings, load_settings, read_input
 from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
+from ci_optimizer.github.merge_mode import merged_pipeline
 from ci_optimizer.github.runner import ActionOutputs, Console, append_summary, redact, write_outputs
 from ci_optimizer.measure.history import clean_created_by
 from ci_optimizer.model.results import GitHubContext, Report
@@ -65,7 +66,7 @@ def main() -> int:
     from ci_optimizer.wiring import environment, session  # noqa: PLC0415 - the one module that reads os.environ
 
     env = environment()
-    return run_action(env, stdout=sys.stdout, session=session(env))
+    return run_action(env, stdout=sys.stdout, session=session(env, builder=read_input(env, "builder") or None))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +85,8 @@ def run_action(env: Mapping[str, str], *, stdout: TextIO, session: Session,
     try:
         settings = load_settings(env)
         pr = pull_request(settings.runner.event_name, read_event(settings.runner.event_path))
+        if settings.merge_reports:  # the matrix's final job: the legs' reports instead of a build
+            run_pipeline = merged_pipeline(settings, settings.merge_reports)
         return _run(settings, pr, console, session=session, run_pipeline=run_pipeline, throttle=throttle)
     except CiOptimizerError as exc:
         console.error(exc.one_line(), title="ci-optimizer")
@@ -157,7 +160,7 @@ def request_from_settings(settings: ActionSettings, pr: PullRequest | None) -> R
     return Request(
         config=Path(settings.config) if settings.config else None, flags=flags, template=template,
         base_ref=settings.base_ref or (pr.base_sha if pr is not None and pr.base_sha else None),
-        baseline=Path(settings.baseline) if settings.baseline else None,
+        baseline=Path(settings.baseline) if settings.baseline else None, shard=settings.shard,
     )
 
 
@@ -248,6 +251,9 @@ class _Publisher:
     def _comment(self, body: str, digest: str) -> Published:
         settings, pr, console = self.settings, self.pr, self.console
         if settings.comment == "never":
+            return Published(code=EXIT_OK)
+        if settings.shard is not None:
+            console.line(f"ci-optimizer: shard {settings.shard}: no comment; the merge-reports job posts the one")
             return Published(code=EXIT_OK)
         if pr is None or pr.number <= 0:
             console.line(f"ci-optimizer: not a pull request event ({settings.runner.event_name or 'none'}): "

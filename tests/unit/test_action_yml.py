@@ -63,6 +63,9 @@ CHANGED: dict[str, tuple[str, Callable[[ActionSettings], bool]]] = {
     "comment": ("on-change", lambda s: s.comment == "on-change"),
     "comment-key": ("py3.12", lambda s: s.comment_key == "py3.12" and s.comment_key_given),
     "fail-on-budget": ("false", lambda s: s.fail_on_budget is False),
+    "shard": ("2/3", lambda s: str(s.shard) == "2/3"),
+    "builder": ("remote", lambda s: s.builder == "remote"),
+    "merge-reports": ("legs/*/report.json", lambda s: s.merge_reports == "legs/*/report.json"),
 }
 
 
