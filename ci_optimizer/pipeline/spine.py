@@ -84,7 +84,8 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
     else:
         report = run_head()
     if saved is not None and request.baseline is not None:
-        report = compare_with_saved(report, saved, request.baseline)
+        share = shards.saved_share(saved, prepared.shard) if prepared.shard is not None else saved
+        report = compare_with_saved(report, share, request.baseline)
     examine_options = ExamineOptions(analyze=request.analyze, cache_dir=session.layer_cache, smoke=request.smoke,
                                      hadolint=request.hadolint, path_env=session.path_env)
     report = examine(report, prepared.runs, client=engine.images.client, options=examine_options,

@@ -14,11 +14,13 @@ average seconds per stage, so one new Dockerfile does not land on an arbitrary l
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ci_optimizer.errors import UsageError
+from ci_optimizer.model.origin import Shard
 from ci_optimizer.model.results import Report, Section
 from ci_optimizer.plan.prepare import Planned
 
@@ -88,3 +90,17 @@ def stage_count(planned: Planned) -> int:
 def qualified_names(dockerfile: str, planned: Planned) -> frozenset[str]:
     """How a budget may name this Dockerfile's targets: `stage` or `path/Dockerfile:stage`."""
     return frozenset(n for t in planned.plan.targets for n in (t.name, f"{dockerfile}:{t.name}"))
+
+
+def saved_share(saved: Report, shard: Shard) -> Report:
+    """What of a previous report one leg compares with: its own Dockerfiles, and on leg 1 also those
+    no leg builds any more, so their "on the base but not on this branch" is said exactly once."""
+    own = {posixpath.normpath(d) for d in shard.dockerfiles}
+    planned = {posixpath.normpath(d) for d in shard.planned}
+
+    def mine(dockerfile: str) -> bool:
+        path = posixpath.normpath(dockerfile)
+        return path in own or (shard.index == 1 and path not in planned)
+
+    return replace(saved, targets=tuple(t for t in saved.targets if mine(t.dockerfile)),
+                   sections=tuple(s for s in saved.sections if mine(s.dockerfile)))

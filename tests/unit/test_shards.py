@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ci_optimizer.errors import UsageError
-from ci_optimizer.model.results import Report, Section
-from ci_optimizer.plan.shards import ShardSpec, parse_shard, previous_seconds, select, split, weigh
+from ci_optimizer.model.origin import Shard
+from ci_optimizer.model.results import BuildResult, Report, Section, TargetResult
+from ci_optimizer.plan.shards import ShardSpec, parse_shard, previous_seconds, saved_share, select, split, weigh
 
 FILES = [f"svc{i:02d}/Dockerfile" for i in range(1, 13)]
 
@@ -80,3 +81,17 @@ def test_measured_weights_balance_twelve_dockerfiles_on_three_legs() -> None:
     legs = split(FILES, {f: float(s) for f, s in seconds.items()}, 3)
     loads = sorted(sum(seconds[d] for d in leg) for leg in legs)
     assert loads == [55, 56, 57]  # 168 s over 3 legs: within a second of the even 56
+
+
+def test_a_leg_compares_with_its_own_share_of_the_saved_report() -> None:
+    def target(dockerfile: str) -> TargetResult:
+        return TargetResult(name=f"{dockerfile}:production", dockerfile=dockerfile, role="production", stage_line=1,
+                            build=BuildResult(status="built"))
+
+    saved = Report(dockerfile="a, b, gone", targets=tuple(target(d) for d in ("a", "b", "gone")),
+                   sections=tuple(Section(dockerfile=d) for d in ("a", "b", "gone")))
+    first = Shard(index=1, count=2, dockerfiles=("a",), planned=("a", "b"))
+    second = Shard(index=2, count=2, dockerfiles=("./b",), planned=("a", "b"))
+    # leg 1 also carries what no leg builds any more, so "on the base but not on this branch" is said once
+    assert [t.dockerfile for t in saved_share(saved, first).targets] == ["a", "gone"]
+    assert [s.dockerfile for s in saved_share(saved, second).sections] == ["b"]
