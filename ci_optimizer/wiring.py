@@ -60,8 +60,11 @@ def engine_adapters(env: Mapping[str, str], *, builder: str | None = None) -> En
         info = endpoint.inspect_builder(env, name)
         host = endpoint.builder_engine(env, info)
         engine_env = endpoint.pinned(env, host)
-        buildx = BuildxBuilder(env={**env, "BUILDX_NO_DEFAULT_ATTESTATIONS": "1"}, builder=info.name,
-                               engine_env=engine_env)
+        # A `docker`-driver builder is its engine's default builder, and buildx refuses it by name from
+        # another context ("use `docker --context=X buildx`"): bake on that engine instead.
+        own_engine = info.driver == "docker"
+        buildx = BuildxBuilder(env={**(engine_env if own_engine else env), "BUILDX_NO_DEFAULT_ATTESTATIONS": "1"},
+                               builder=None if own_engine else info.name, engine_env=engine_env)
         client = engine_client.connect(engine_env)
 
         def describe() -> Origin:
