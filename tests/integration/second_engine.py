@@ -1,7 +1,9 @@
 """A second dockerd on its own unix socket and data root: a stand-in for a remote engine.
 
-It has no bridge network (the first engine owns docker0), so what it builds is COPY-only and its
-containers run with `--network none`, as the tester run does anyway.
+It runs in a network namespace of its own (`unshare --net`): there it makes its own docker0, so
+RUN steps work, and it cannot touch the host's. Never start a second dockerd with `--bridge=none`
+in the host's namespace: dockerd then deletes the host's docker0 (removeDefaultBridgeInterface),
+which breaks every build with a RUN step on the first engine.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def second_engine(busybox: str) -> Iterator[SecondEngine]:
     started = time.monotonic()
     with (root / "dockerd.log").open("wb") as log:
         daemon = subprocess.Popen(
-            ["dockerd", "--data-root", str(root / "data"), "--exec-root", str(root / "x"),
-             "--pidfile", str(root / "d.pid"), "-H", host, "--bridge=none", "--iptables=false", "--ip-masq=false",
+            ["unshare", "--net", "dockerd", "--data-root", str(root / "data"), "--exec-root", str(root / "x"),
+             "--pidfile", str(root / "d.pid"), "-H", host, "--iptables=false", "--ip-masq=false",
              "--log-level=warn"], stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

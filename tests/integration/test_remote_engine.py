@@ -26,6 +26,7 @@ from tests.integration.second_engine import SecondEngine, second_engine
 DOCKERFILE = """ARG BASE_IMAGE=local/busybox:1
 FROM ${BASE_IMAGE} AS builder
 COPY stamp /out/stamp
+RUN test -s /out/stamp
 FROM builder AS tester
 CMD ["sh", "-c", "test -s /out/stamp"]
 FROM ${BASE_IMAGE} AS production
