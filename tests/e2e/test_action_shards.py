@@ -31,7 +31,7 @@ def test_legs_post_nothing_and_the_merge_job_leaves_exactly_one_comment(project:
         assert merged.outputs["passed"] == "true"
         (comment,) = fake.comments(REPO, PR)
         assert "### ✅ ci-optimizer: passed" in comment.body
-        assert merged.outputs["comment-url"].endswith(f"/{comment.id}")
+        assert merged.outputs["comment-url"].endswith(f"#issuecomment-{comment.id}")
         assert "### ✅ ci-optimizer: passed" in merged.summary
         assert "merging 2 report(s)" in merged.stdout
 
