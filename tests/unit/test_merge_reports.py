@@ -14,6 +14,7 @@ from ci_optimizer.model.origin import Origin, Shard, public_endpoint
 from ci_optimizer.model.results import BudgetResult, BuildResult, CheckResult, Report, TargetResult, TesterResult
 from ci_optimizer.model.sections import combine
 from ci_optimizer.report import json_report
+from ci_optimizer.report.origin_text import where_ran
 
 PLANNED = ("a/Dockerfile", "b/Dockerfile", "c/Dockerfile")
 COMMIT = "1" * 40
@@ -147,3 +148,16 @@ def test_origin_and_legs_survive_the_json_report() -> None:
 ])
 def test_endpoints_are_shown_without_credentials(endpoint: str, shown: str) -> None:
     assert public_endpoint(endpoint) == shown
+
+
+def test_where_a_report_ran_is_one_line_and_a_merged_one_lists_its_legs() -> None:
+    single = replace(A, origin=Origin(engine="tcp://build:2376", builder="ci", driver="docker-container",
+                                      load_seconds=1.25, commit=COMMIT))
+    assert where_ran(single) == ("Ran on engine tcp://build:2376, builder ci (docker-container driver), "
+                                 "1.2 s loading images into the engine at 111111111111")
+    merged = merge([("1.json", leg(1, 2, A)), ("2.json", leg(2, 2))])
+    assert where_ran(merged, lambda s: f"`{s}`") == (
+        "Merged from 2 reports at `111111111111`: shard 1/2 (`a/Dockerfile`), engine `unix:///var/run/docker.sock`, "
+        "builder `default` (docker driver); shard 2/2 (nothing), engine `unix:///var/run/docker.sock`, "
+        "builder `default` (docker driver)")
+    assert where_ran(A) == ""
