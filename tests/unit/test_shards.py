@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ci_optimizer.errors import UsageError
 from ci_optimizer.model.origin import Shard
 from ci_optimizer.model.results import BuildResult, Report, Section, TargetResult
+from ci_optimizer.pipeline.request import Request
+from ci_optimizer.pipeline.spine import Prepared, prepare_request
+from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.shards import ShardSpec, parse_shard, previous_seconds, saved_share, select, split, weigh
+from ci_optimizer.report import json_report
 
 FILES = [f"svc{i:02d}/Dockerfile" for i in range(1, 13)]
 
@@ -95,3 +101,34 @@ def test_a_leg_compares_with_its_own_share_of_the_saved_report() -> None:
     # leg 1 also carries what no leg builds any more, so "on the base but not on this branch" is said once
     assert [t.dockerfile for t in saved_share(saved, first).targets] == ["a", "gone"]
     assert [s.dockerfile for s in saved_share(saved, second).sections] == ["b"]
+
+
+def test_prepare_request_plans_only_this_legs_dockerfiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # config paths are relative to where ci-optimizer runs
+    stages = {"one": 1, "two": 2, "three": 3}
+    for name, count in stages.items():
+        (tmp_path / name).mkdir()
+        body = "".join(f"FROM local/busybox:1 AS s{i}\nRUN true\n" for i in range(count))
+        (tmp_path / name / "Dockerfile").write_text(body)
+    config = tmp_path / "c.yml"
+    config.write_text("dockerfiles:\n" + "".join(f"  - file: {n}/Dockerfile\n    context: {n}\n" for n in stages))
+
+    def prepared(spec: str, baseline: Path | None = None) -> Prepared:
+        request = Request(config=config, template=RunOptions(dockerfile=Path("Dockerfile"), context=Path()),
+                          shard=parse_shard(spec), baseline=baseline)
+        return prepare_request(request, cwd=tmp_path)
+
+    # by stages: three (3) -> leg 1, two (2) -> leg 2, one (1) -> leg 2
+    first, second = prepared("1/2"), prepared("2/2")
+    assert [str(o.dockerfile) for o, _p in first.runs] == ["three/Dockerfile"]
+    assert second.shard == Shard(index=2, count=2, dockerfiles=("one/Dockerfile", "two/Dockerfile"),
+                                 planned=("one/Dockerfile", "two/Dockerfile", "three/Dockerfile"))
+    assert "three/Dockerfile:s2" in second.elsewhere
+    assert "s2" in second.elsewhere  # a budget may name the stage alone
+    # with a previous report, its seconds decide: one took 50 s, the others little
+    saved = Report(dockerfile="x", targets=(), sections=(
+        Section(dockerfile="one/Dockerfile", build_seconds=50.0),
+        Section(dockerfile="two/Dockerfile", build_seconds=2.0),
+        Section(dockerfile="three/Dockerfile", build_seconds=3.0)))
+    (tmp_path / "base.json").write_text(json_report.dumps(saved))
+    assert prepared("1/2", tmp_path / "base.json").shard.dockerfiles == ("one/Dockerfile",)  # type: ignore[union-attr]
