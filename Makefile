@@ -55,6 +55,7 @@ bench: install provision-all
 	$(PY) bench/bench_build.py
 	$(PY) bench/bench_compare.py
 	$(PY) bench/bench_analysis.py
+	$(PY) bench/bench_shards.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from ci_optimizer.dockerfile.stages import Instruction
 from ci_optimizer.measure.oci_manifest import Platform
 from ci_optimizer.model.image_model import ImageStats
+from ci_optimizer.model.origin import Origin
 from ci_optimizer.model.remote_image import RemoteImage
 from ci_optimizer.plan.build_plan import BuildOutcome, BuildPlan
 
@@ -63,3 +64,5 @@ class Engine:
 
     builder: Builder
     images: Images
+    # Where it builds and measures, asked once the builds are done (the load cost is known then).
+    describe: Callable[[], Origin] = Origin

@@ -53,8 +53,9 @@ def bake_definition(plan: BuildPlan, targets: tuple[BuildTarget, ...]) -> dict[s
     return definition
 
 
-def bake_argv(definition_file: Path) -> list[str]:
-    return ["docker", "buildx", "bake", "--file", str(definition_file), "--progress", "plain", "--load"]
+def bake_argv(definition_file: Path, builder: str | None = None) -> list[str]:
+    pin = ["--builder", builder] if builder else []
+    return ["docker", "buildx", *pin, "bake", "--file", str(definition_file), "--progress", "plain", "--load"]
 
 
 # Where the docker CLI looks for plugins (docker/cli's defaultSystemPluginDirs and ~/.docker).
@@ -96,15 +97,20 @@ def driver_of(inspect_output: str) -> str | None:
 class BuildxBuilder:
     backend = "buildx"
 
-    def __init__(self, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, *, env: Mapping[str, str] | None = None, builder: str | None = None,
+                 engine_env: Mapping[str, str] | None = None, driver: str | None = None) -> None:
         self._env = env
-        self._driver: str | None = None
+        self._builder = builder  # pinned, so every bake round uses the builder the report names
+        self._engine_env = engine_env if engine_env is not None else env  # where the images end up
+        self.load_seconds = 0.0  # loading images from a non-docker builder into the engine, all rounds
+        self._driver: str | None = driver
 
     def driver(self) -> str:
-        """The current builder's driver (docker, docker-container, kubernetes, remote); asked once."""
+        """The builder's driver (docker, docker-container, kubernetes, remote); asked once if not given."""
         if self._driver is None:
+            pin = ["--builder", self._builder] if self._builder else []
             try:
-                found = driver_of(proc.run(["docker", "buildx", "inspect"], env=self._env, timeout=60).stdout)
+                found = driver_of(proc.run(["docker", "buildx", "inspect", *pin], env=self._env, timeout=60).stdout)
             except CommandError as exc:
                 raise EngineError(f"cannot ask docker buildx which builder it uses: {exc.message}") from None
             self._driver = found or "docker"
@@ -135,8 +141,8 @@ class BuildxBuilder:
         if not references:
             return {}
         try:
-            result = proc.run(["docker", "image", "inspect", "--format", "{{.Id}}", *references], env=self._env,
-                              timeout=120)
+            result = proc.run(["docker", "image", "inspect", "--format", "{{.Id}}", *references],
+                              env=self._engine_env, timeout=120)
         except CommandError as exc:
             raise EngineError(f"cannot inspect the images BuildKit just tagged: {exc.message}") from None
         return dict(zip(references, result.stdout.split(), strict=True))
@@ -153,9 +159,10 @@ class BuildxBuilder:
                 log(line)
 
             try:
-                returncode = proc.stream(bake_argv(definition), on_line, env=self._env)
+                returncode = proc.stream(bake_argv(definition, self._builder), on_line, env=self._env)
             except CommandError as exc:
                 raise EngineError(f"cannot run docker buildx: {exc.message}") from None
+        self.load_seconds += progress.load_seconds()
         return progress, returncode
 
 

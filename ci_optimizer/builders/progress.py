@@ -22,6 +22,7 @@ _HEADER = re.compile(r"^\[(?P<prefix>[^\]]*)\] (?P<name>.*)$")
 _STEP = re.compile(r"^(?:(?P<target>\S+) )?(?P<stage>\S+) (?P<step>\d+)/(?P<steps>\d+)$")
 _LOG = re.compile(r"^\d+\.\d+ (.*)$")
 _NAMING = re.compile(r"naming to (\S+)")
+_LOADING = ("exporting to docker image format", "exporting to oci image format", "importing to docker")
 
 
 @dataclass
@@ -102,6 +103,19 @@ class BuildProgress:
                 for reference in v.named:
                     found[reference] = v.finished
         return found
+
+    def load_seconds(self) -> float:
+        """Wall time spent moving images out of a builder that does not store them in the engine
+        (`docker-container`, `kubernetes`, `remote` drivers with `--load`): the tarball export and
+        the engine's import, overlapping intervals counted once. 0 for the `docker` driver."""
+        spans = sorted((v.started, v.finished) for v in self.vertices.values()
+                       if v.name.startswith(_LOADING) and v.started is not None and v.finished is not None)
+        total, reach = 0.0, float("-inf")
+        for start, end in spans:
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return round(total, 3)
 
     def failed(self) -> list[Vertex]:
         return [v for v in self.vertices.values() if v.error]

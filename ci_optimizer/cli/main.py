@@ -14,6 +14,7 @@ from typing import TextIO
 from ci_optimizer import __version__
 from ci_optimizer.cli import config_commands as config_cli
 from ci_optimizer.cli.comment_command import add_comment_parser
+from ci_optimizer.cli.merge_command import add_merge_parser
 from ci_optimizer.cli.plan_command import add_plan_parser
 from ci_optimizer.cli.selection import add_selection_args, selection_flags, selection_options
 from ci_optimizer.compare.baseline import write_baseline
@@ -23,6 +24,7 @@ from ci_optimizer.pipeline.request import Request
 from ci_optimizer.plan.cache_specs import parse_specs
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags
+from ci_optimizer.plan.shards import parse_shard
 from ci_optimizer.report import json_report as report_json
 from ci_optimizer.report.sarif import write_sarif
 from ci_optimizer.report.terminal import render_terminal
@@ -83,10 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--smoke", action="store_true",
                      help="run production with --read-only --network none for a few seconds (read-only-smoke check)")
     run.add_argument("--no-hadolint", action="store_true", help="do not fold hadolint's findings into the checks")
+    run.add_argument("--shard", metavar="K/N",
+                     help="build only this leg's share of the config's Dockerfiles (a CI matrix leg; merge the "
+                          "legs' --json reports with `ci-optimizer merge`)")
+    run.add_argument("--builder", metavar="NAME", help="the buildx builder to build with (default: the current one)")
     run.set_defaults(handler=cmd_run)
     add_plan_parser(sub)
     config_cli.add_commands(sub)
     add_comment_parser(sub)
+    add_merge_parser(sub)
     return parser
 
 
@@ -113,7 +120,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if not args.quiet:
             print(line, file=err, flush=True)
 
-    report = spine.run(request_from_args(args), session(environment()), log=log)
+    report = spine.run(request_from_args(args), session(environment(), builder=args.builder), log=log)
     if args.write_baseline:
         write_baseline(report, args.write_baseline)
     if args.sarif is not None:
@@ -125,7 +132,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def request_from_args(args: argparse.Namespace) -> Request:
     return Request(config=args.config, flags=run_flags(args), template=run_options(args), base_ref=args.base_ref,
                    baseline=args.baseline, baseline_image=args.baseline_image, analyze=args.analyze,
-                   smoke=args.smoke, hadolint=not args.no_hadolint)
+                   smoke=args.smoke, hadolint=not args.no_hadolint,
+                   shard=parse_shard(args.shard) if args.shard else None)
 
 
 def run_flags(args: argparse.Namespace) -> Flags:

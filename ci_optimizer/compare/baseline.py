@@ -9,11 +9,13 @@ options into its worktree and names the base's reports as the head's.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from ci_optimizer.compare.deltas import apply_baseline
 from ci_optimizer.errors import ConfigError
+from ci_optimizer.model.legs import merge
 from ci_optimizer.model.results import SCHEMA_VERSION, Baseline, Report, TargetResult
 from ci_optimizer.model.step_results import BuildResult
 from ci_optimizer.plan.build_plan import image_repository
@@ -61,6 +63,11 @@ def read_baseline(path: Path) -> Report:
             location=str(path),
         )
     return report_json.from_dict(document, source=str(path))
+
+
+def merge_saved(paths: Sequence[Path], *, allow_partial: bool = False) -> Report:
+    """Matrix legs' saved reports as one (model/legs.py); a bad file is one line naming it."""
+    return merge([(str(path), read_baseline(path)) for path in paths], allow_partial=allow_partial)
 
 
 def write_baseline(report: Report, path: Path) -> None:

@@ -8,24 +8,23 @@ no permission, so a fork PR still gets the full report even when the comment is 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from ci_optimizer.adapters import proc
 from ci_optimizer.errors import EXIT_ERROR, EXIT_FAILED, EXIT_OK, CiOptimizerError, CommandError, describe_error
-from ci_optimizer.github import comment as sticky
-from ci_optimizer.github import review
 from ci_optimizer.github.action_settings import ActionSettings, load_settings, read_input
 from ci_optimizer.github.annotations import annotations_for
 from ci_optimizer.github.event import PullRequest, pull_request, read_event
+from ci_optimizer.github.merge_mode import merged_pipeline
 from ci_optimizer.github.plan_group import plan_text
-from ci_optimizer.github.runner import ActionOutputs, Console, append_summary, redact, write_outputs
+from ci_optimizer.github.publisher import Publisher
+from ci_optimizer.github.runner import ActionOutputs, Console, write_outputs
 from ci_optimizer.measure.history import clean_created_by
 from ci_optimizer.model.results import GitHubContext, Report
 from ci_optimizer.pipeline.request import Request, Session
@@ -33,25 +32,11 @@ from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags, parse_build_args
 from ci_optimizer.ports import Log
 from ci_optimizer.report import json_report as report_json
-from ci_optimizer.report import markdown_text as md
-from ci_optimizer.report.markdown import (
-    COMMENT_LIMIT,
-    SUMMARY_LIMIT,
-    MarkdownOptions,
-    render_markdown,
-    stable_digest,
-)
 from ci_optimizer.report.terminal import render_terminal
 from ci_optimizer.sizes import format_size
 from ci_optimizer.textfile import write_text
 
 REPORT_PATH = ".ci-optimizer/report.json"  # relative to the workspace, so later steps can upload it
-FORK_HELP = (
-    "A pull request from a fork gets a read-only token, so the comment cannot be written here; "
-    "the report is in this job's summary. To comment on fork PRs, upload the report as an artifact "
-    "and post it from a workflow_run workflow with `ci-optimizer comment --report report.json` "
-    "(see docs/github-action.md, 'Pull requests from forks')."
-)
 
 RunPipeline = Callable[[Request, Session, Log], Report]
 
@@ -67,13 +52,7 @@ def main() -> int:
     from ci_optimizer.wiring import environment, session  # noqa: PLC0415 - the one module that reads os.environ
 
     env = environment()
-    return run_action(env, stdout=sys.stdout, session=session(env))
-
-
-@dataclass(frozen=True, kw_only=True)
-class Published:
-    code: int
-    comment_url: str = ""
+    return run_action(env, stdout=sys.stdout, session=session(env, builder=read_input(env, "builder") or None))
 
 
 def run_action(env: Mapping[str, str], *, stdout: TextIO, session: Session,
@@ -86,6 +65,8 @@ def run_action(env: Mapping[str, str], *, stdout: TextIO, session: Session,
     try:
         settings = load_settings(env)
         pr = pull_request(settings.runner.event_name, read_event(settings.runner.event_path))
+        if settings.merge_reports:  # the matrix's final job: the legs' reports instead of a build
+            run_pipeline = merged_pipeline(settings, settings.merge_reports)
         return _run(settings, pr, console, session=session, run_pipeline=run_pipeline, throttle=throttle)
     except CiOptimizerError as exc:
         console.error(exc.one_line(), title="ci-optimizer")
@@ -99,7 +80,7 @@ def _run(settings: ActionSettings, pr: PullRequest | None, console: Console, *, 
     trust_workspace(settings.runner.workspace, console)
     report_file = Path(settings.runner.workspace) / REPORT_PATH
     report_file.unlink(missing_ok=True)  # a stale report from an earlier run must never be published
-    publisher = _Publisher(settings=settings, pr=pr, console=console, throttle=throttle)
+    publisher = Publisher(settings=settings, pr=pr, console=console, throttle=throttle)
     try:
         request = request_from_settings(settings, pr)
         with console.group("ci-optimizer: plan (what will be built)"):
@@ -165,6 +146,7 @@ def request_from_settings(settings: ActionSettings, pr: PullRequest | None) -> R
         config=Path(settings.config) if settings.config else None, flags=flags, template=template,
         base_ref=settings.base_ref or (pr.base_sha if pr is not None and pr.base_sha else None),
         baseline=Path(settings.baseline) if settings.baseline else None, baseline_image=settings.baseline_image,
+        shard=settings.shard,
     )
 
 
@@ -212,79 +194,6 @@ def _log_targets(report: Report, console: Console) -> None:
                 console.line(f"error: {t.error}")
             for line in t.log_tail:
                 console.line(line)
-
-
-def comment_title(settings: ActionSettings) -> str:
-    return f"ci-optimizer · {settings.comment_key}" if settings.comment_key_given else "ci-optimizer"
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Publisher:
-    """Writes the job summary and the sticky comment for one run."""
-
-    settings: ActionSettings
-    pr: PullRequest | None
-    console: Console
-    throttle: bool = True
-
-    def report(self, report: Report) -> Published:
-        options = MarkdownOptions(
-            title=comment_title(self.settings),
-            budgets_enforced=self.settings.fail_on_budget,
-            head_sha=self.pr.head_sha if self.pr is not None else self.settings.runner.sha,
-            run_url=self.settings.runner.run_url,
-        )
-        self._summary(render_markdown(report, replace(options, max_chars=SUMMARY_LIMIT)))
-        options = replace(options, reviewed=review.for_action(report, self.settings, self.pr, self.console,
-                                                              throttle=self.throttle))
-        room = COMMENT_LIMIT - len(sticky.marker(self.settings.comment_key, "0" * 16)) - 1
-        body = render_markdown(report, replace(options, max_chars=room))
-        return self._comment(body, stable_digest(report, budgets_enforced=self.settings.fail_on_budget))
-
-    def error(self, message: str) -> Published:
-        """A run that produced no report still replaces the old verdict: a stale ✅ would lie."""
-        body = (f"### ❌ {md.text(comment_title(self.settings))}: could not run\n\n"
-                f"{md.code(message, limit=1000)}\n\nSee the workflow run's log.\n")
-        self._summary(body)
-        return self._comment(body, _text_digest(message))
-
-    def _summary(self, markdown: str) -> None:
-        append_summary(self.settings.runner.summary_path, self._redact(markdown))
-
-    def _redact(self, text: str) -> str:
-        return redact(text, (self.settings.github_token.reveal(),))
-
-    def _comment(self, body: str, digest: str) -> Published:
-        settings, pr, console = self.settings, self.pr, self.console
-        if settings.comment == "never":
-            return Published(code=EXIT_OK)
-        if pr is None or pr.number <= 0:
-            console.line(f"ci-optimizer: not a pull request event ({settings.runner.event_name or 'none'}): "
-                         "no comment, the report is in the job summary")
-            return Published(code=EXIT_OK)
-        if not settings.github_token:
-            console.warning("no github-token: the comment was not posted; the report is in the job summary")
-            return Published(code=EXIT_OK)
-        try:
-            api = sticky.PyGithubComments(
-                sticky.make_github(settings.github_token, settings.runner.api_url, throttle=self.throttle),
-                pr.base_repo or settings.runner.repository, pr.number,
-            )
-            result = sticky.upsert(api, key=settings.comment_key, digest=digest, markdown=self._redact(body),
-                                   mode=settings.comment)
-        except CiOptimizerError as exc:
-            console.error(f"the PR comment failed: {exc.one_line()}", title="ci-optimizer")
-            return Published(code=EXIT_ERROR)
-        if result.action == "forbidden":
-            console.warning(f"{FORK_HELP} ({result.detail})", title="ci-optimizer: comment not posted")
-            return Published(code=EXIT_OK)
-        extra = f", removed {result.removed_duplicates} duplicate(s)" if result.removed_duplicates else ""
-        console.line(f"ci-optimizer: comment {result.action}{extra}: {result.url}")
-        return Published(code=EXIT_OK, comment_url=result.url or "")
-
-
-def _text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _finish(console: Console, settings: ActionSettings, *, passed: bool, report: str, comment_url: str) -> None:

@@ -18,6 +18,7 @@ from ci_optimizer.dockerfile.platforms import parse_platform
 from ci_optimizer.errors import UsageError
 from ci_optimizer.plan.cache_specs import CacheSpec, parse_specs
 from ci_optimizer.plan.cache_specs import split_input as split_cache_input
+from ci_optimizer.plan.shards import ShardSpec, parse_shard
 
 CommentMode = Literal["always", "on-change", "never"]
 COMMENT_MODES: tuple[CommentMode, ...] = ("always", "on-change", "never")
@@ -44,6 +45,9 @@ INPUT_DEFAULTS: Mapping[str, str] = {
     "comment-key": "",
     "fail-on-budget": "true",
     "review": "true",
+    "shard": "",  # K/N: this matrix leg's share of the Dockerfiles; the leg posts no comment
+    "builder": "",  # a buildx builder's name, as docker/build-push-action calls it
+    "merge-reports": "",  # a glob of the legs' reports: merge them, build nothing, post the one comment
 }
 
 _TRUE = ("true", "True", "TRUE")  # YAML 1.2 core schema booleans, as @actions/core getBooleanInput reads them
@@ -123,6 +127,9 @@ class ActionSettings:
     fail_on_budget: bool
     runner: RunnerEnv
     review: bool = True  # the causes as one PR review on the Dockerfile lines the PR changes
+    shard: ShardSpec | None = None
+    builder: str | None = None
+    merge_reports: str | None = None
     # Not an input: runners sharing one Docker engine set CI_OPTIMIZER_TAG_PREFIX to keep their
     # images apart (tests use it too, to remove exactly the images they made).
     tag_prefix: str = "ci-optimizer"
@@ -158,6 +165,8 @@ def load_settings(env: Mapping[str, str]) -> ActionSettings:
     context = values["context"] or None
     config = values["config"] or None
     key = values["comment-key"]
+    if values["shard"] and values["merge-reports"]:
+        raise UsageError("inputs shard and merge-reports: a step is either a matrix leg or the merge, not both")
     return ActionSettings(
         file=file,
         context=context,
@@ -180,6 +189,9 @@ def load_settings(env: Mapping[str, str]) -> ActionSettings:
         fail_on_budget=parse_bool("fail-on-budget", values["fail-on-budget"]),
         runner=runner_env(env),
         review=parse_bool("review", values["review"]),
+        shard=parse_shard(values["shard"], what="input shard") if values["shard"] else None,
+        builder=values["builder"] or None,
+        merge_reports=values["merge-reports"] or None,
         tag_prefix=env.get("CI_OPTIMIZER_TAG_PREFIX") or "ci-optimizer",
     )
 

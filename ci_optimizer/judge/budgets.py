@@ -65,15 +65,21 @@ def budget_warnings(report: Report, config: Budgets) -> tuple[str, ...]:
     return _evaluate(report, config)[1]
 
 
-def apply_budgets(report: Report, config: Budgets) -> Report:
-    """The report with its `budgets` judged and the warnings about them added."""
-    results, warnings = _evaluate(report, config)
+def apply_budgets(report: Report, config: Budgets, *, elsewhere: frozenset[str] = frozenset()) -> Report:
+    """The report with its `budgets` judged and the warnings about them added.
+
+    `elsewhere`: names of targets another matrix leg builds (`--shard`); a budget naming one of
+    them names no unknown target.
+    """
+    results, warnings = _evaluate(report, config, elsewhere)
     return replace(report, budgets=(*report.budgets, *results),
                    warnings=tuple(dict.fromkeys((*report.warnings, *warnings))))
 
 
-def _evaluate(report: Report, config: Budgets) -> tuple[tuple[BudgetResult, ...], tuple[str, ...]]:
-    warnings = [_unknown(b.target, report, config) for b in config.budgets if not _matches_any(b.target, report)]
+def _evaluate(report: Report, config: Budgets,
+              elsewhere: frozenset[str] = frozenset()) -> tuple[tuple[BudgetResult, ...], tuple[str, ...]]:
+    warnings = [_unknown(b.target, report, config) for b in config.budgets
+                if not _matches_any(b.target, report) and b.target not in elsewhere]
     results: list[BudgetResult] = []
     compared = report.baseline is not None or any(t.base_status is not None for t in report.targets)
     unjudged: dict[str, list[str]] = {}

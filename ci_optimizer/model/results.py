@@ -7,6 +7,7 @@ from typing import Literal
 
 from ci_optimizer.model.growth import Growth
 from ci_optimizer.model.image_model import ImageAnalysis, ImageConfig, ImageStats, Layer
+from ci_optimizer.model.origin import Origin
 from ci_optimizer.model.step_results import (
     BaseStatus,
     Basis,
@@ -228,6 +229,8 @@ class Report:
     github: GitHubContext | None = None  # set by the action: which PR the report is about
     cache_from: tuple[str, ...] = ()  # the BuildKit cache imports the build used, secrets hidden
     cache_to: tuple[str, ...] = ()  # and where it exported its cache
+    origin: Origin | None = None  # where it ran (model/origin.py); a merged report: where it was merged
+    legs: tuple[Origin, ...] = ()  # a merged report: where each leg ran
 
     @property
     def failed_targets(self) -> tuple[TargetResult, ...]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.runs import Flags
+from ci_optimizer.plan.shards import ShardSpec
 from ci_optimizer.ports import Engine, Registry
 
 
@@ -25,6 +26,7 @@ class Request:
     analyze: str = "production"  # deep layer analysis: production, all, none, or target names
     smoke: bool = False
     hadolint: bool = True
+    shard: ShardSpec | None = None  # build only this leg's Dockerfiles (plan/shards.py)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,15 +11,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ci_optimizer.adapters import git
 from ci_optimizer.compare.baseline import compare_with_saved, read_saved
 from ci_optimizer.config import Config, load_config
+from ci_optimizer.errors import GitError
 from ci_optimizer.judge.budgets import apply_budgets
+from ci_optimizer.model.origin import Shard
 from ci_optimizer.model.results import Report
 from ci_optimizer.model.sections import combine
 from ci_optimizer.pipeline import base_ref, registry_base
 from ci_optimizer.pipeline.examine import ExamineOptions, check_analyze_spec, examine
 from ci_optimizer.pipeline.head import build_and_measure
 from ci_optimizer.pipeline.request import Request, Session
+from ci_optimizer.plan import shards
 from ci_optimizer.plan.prepare import Planned, RunOptions, prepare
 from ci_optimizer.plan.runs import runs_for
 from ci_optimizer.ports import Log
@@ -30,16 +34,29 @@ class Prepared:
     """A request parsed and planned: every usage error has surfaced, nothing has been built."""
 
     config: Config
-    runs: tuple[tuple[RunOptions, Planned], ...]
+    runs: tuple[tuple[RunOptions, Planned], ...]  # with --shard: this leg's Dockerfiles only
+    shard: Shard | None = None
+    elsewhere: frozenset[str] = frozenset()  # target names the other legs build
 
 
 def prepare_request(request: Request, *, cwd: Path = Path()) -> Prepared:
-    """Parse and plan: config, Dockerfiles, targets, `--analyze` names. No engine, no git."""
+    """Parse and plan: config, Dockerfiles, targets, `--analyze` names, this leg's share. No engine, no git."""
     config = load_config(request.config, root=cwd)
     options = runs_for(config, request.flags, request.template)
     planned = tuple((o, prepare(o)) for o in options)
     check_analyze_spec(request.analyze, [p for _o, p in planned])
-    return Prepared(config=config, runs=planned)
+    if request.shard is None:
+        return Prepared(config=config, runs=planned)
+    names = [str(o.dockerfile) for o, _p in planned]
+    saved = read_saved(request.baseline, fallback="stage counts")[0] if request.baseline else None
+    weights = shards.weigh(names, stages={str(o.dockerfile): shards.stage_count(p) for o, p in planned},
+                           seconds=shards.previous_seconds(saved) if saved is not None else None)
+    mine = shards.select(names, weights, request.shard)
+    shard = Shard(index=request.shard.index, count=request.shard.count, dockerfiles=mine, planned=tuple(names))
+    elsewhere = frozenset().union(*(shards.qualified_names(str(o.dockerfile), p)
+                                    for o, p in planned if str(o.dockerfile) not in mine))
+    return Prepared(config=config, runs=tuple(r for r in planned if str(r[0].dockerfile) in mine), shard=shard,
+                    elsewhere=elsewhere)
 
 
 def run(request: Request, session: Session, *, log: Log) -> Report:
@@ -57,9 +74,11 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
         saved, unread = read_saved(request.baseline, fallback=request.base_ref)
         fallback = (*fallback, *unread)
     base = (base_ref.locate(request.base_ref, cwd=session.cwd, log=log)
-            if request.base_ref and saved is None and looked is None else None)
+            if request.base_ref and saved is None and looked is None and prepared.runs else None)
 
     def run_head() -> Report:
+        if not prepared.runs:  # more legs than Dockerfiles: this one reports that it had nothing to do
+            return Report(dockerfile="", targets=(), warnings=(f"shard {prepared.shard}: no Dockerfile to build",))
         return combine([build_and_measure(options, builder=engine.builder, images=engine.images, log=log,
                                           planned=planned)[0] for options, planned in prepared.runs])
 
@@ -77,7 +96,8 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
         if fallback:
             report = replace(report, warnings=(*report.warnings, *fallback))
     if saved is not None and request.baseline is not None:
-        report = compare_with_saved(report, saved, request.baseline)
+        share = shards.saved_share(saved, prepared.shard) if prepared.shard is not None else saved
+        report = compare_with_saved(report, share, request.baseline)
     also = registry_base.compared_names(report, looked) if looked is not None else ()
     examine_options = ExamineOptions(analyze=request.analyze, cache_dir=session.layer_cache, smoke=request.smoke,
                                      hadolint=request.hadolint, path_env=session.path_env, also=also)
@@ -85,7 +105,16 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
                      settings=prepared.config.checks, log=log)
     if looked is not None:
         report = registry_base.apply_images(report, looked)
-    return apply_budgets(report, prepared.config)
+    report = apply_budgets(report, prepared.config, elsewhere=prepared.elsewhere)
+    return replace(report, origin=replace(engine.describe(), commit=_commit(session.cwd), shard=prepared.shard))
+
+
+def _commit(cwd: Path) -> str | None:
+    """The commit the report is about, so that `merge` refuses legs of different commits."""
+    try:
+        return git.resolve(cwd, "HEAD")
+    except GitError:
+        return None  # not a git checkout, or no git: the report just does not say
 
 
 def _registry_baseline(

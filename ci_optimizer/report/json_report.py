@@ -19,6 +19,7 @@ from ci_optimizer.model.image_model import (
     PathSize,
     WastedPath,
 )
+from ci_optimizer.model.origin import Origin, Shard
 from ci_optimizer.model.results import (
     SCHEMA_VERSION,
     Baseline,
@@ -52,6 +53,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         **({"github": asdict(report.github)} if report.github else {}),
         **({"cache": {"from": list(report.cache_from), "to": list(report.cache_to)}}
            if report.cache_from or report.cache_to else {}),
+        **({"origin": asdict(report.origin)} if report.origin else {}),
+        **({"legs": [asdict(leg) for leg in report.legs]} if report.legs else {}),
     }
 
 
@@ -104,7 +107,14 @@ def from_dict(document: Any, *, source: str = "report") -> Report:
         github=GitHubContext(**document["github"]) if document.get("github") else None,
         cache_from=tuple(document.get("cache", {}).get("from", ())),
         cache_to=tuple(document.get("cache", {}).get("to", ())),
+        origin=_origin_from(document["origin"]) if document.get("origin") else None,
+        legs=tuple(_origin_from(leg) for leg in document.get("legs", ())),
     )
+
+
+def _origin_from(d: dict[str, Any]) -> Origin:
+    shard = d.get("shard")
+    return Origin(**{**d, "shard": Shard(**_tuples(shard, "dockerfiles", "planned")) if shard else None})
 
 
 def _target(t: TargetResult) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from ci_optimizer.report import markdown_text as md
 from ci_optimizer.report.markdown_details import chart, log_tail_block, target_details
 from ci_optimizer.report.markdown_table import duration, table
 from ci_optimizer.report.markdown_why import why_section
+from ci_optimizer.report.origin_text import where_ran
 from ci_optimizer.sizes import format_percent, format_size
 
 COMMENT_LIMIT = 65_536  # GitHub's limit for an issue comment body, in characters
@@ -92,7 +93,7 @@ def stable_digest(report: Report, *, budgets_enforced: bool = True) -> str:
 
 
 def _compose(report: Report, opts: MarkdownOptions, level: _Detail, *, trimmed: bool) -> str:
-    parts: list[str] = [_headline(report, opts), _context(report)]
+    parts: list[str] = [_headline(report, opts), _context(report), where_ran(report, md.code)]
     parts.extend(f"> ⚠️ {md.text(w, limit=300)}" for w in report.warnings)
     for section in _sections(report):
         parts.extend(_section(report, section, opts, level))

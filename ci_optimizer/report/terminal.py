@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ci_optimizer.model.image_model import ImageAnalysis
 from ci_optimizer.model.results import BudgetResult, Report, TargetResult
 from ci_optimizer.model.sections import reductions, testers
+from ci_optimizer.report.origin_text import where_ran
 from ci_optimizer.sizes import format_delta, format_percent, format_size
 
 HEAVIEST = 5
@@ -17,7 +18,7 @@ def render_terminal(report: Report) -> str:
     head = f"ci-optimizer: {report.dockerfile}"
     if report.build_seconds is not None:
         head += f" (built with {report.builder_backend} in {report.build_seconds:.1f} s)"
-    out += [head, ""]
+    out += [head, *filter(None, [where_ran(report)]), ""]
     if report.baseline is not None and report.baseline.source == "image":
         base = report.baseline
         out += [f"Baseline: {base.image} ({base.platform}), compared compressed to compressed", ""]

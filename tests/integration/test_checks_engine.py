@@ -72,7 +72,8 @@ def _build(root: Path, dockerfile: str, files: dict[str, str], *, tag_prefix: st
     project = write_project(root, dockerfile, files)
     options = RunOptions(dockerfile=project / "Dockerfile", context=project, build_args={"BASE_IMAGE": busybox},
                          tag_prefix=tag_prefix)
-    builder, images = engine_adapters(dict(os.environ))
+    engine = engine_adapters(dict(os.environ))
+    builder, images = engine.builder, engine.images
     report, planned = build_and_measure(options, builder=builder, images=images, log=lambda _line: None)
     production = report.target(planned.model.stages[planned.roles.production].target_name)
     assert production is not None

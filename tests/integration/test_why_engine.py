@@ -53,7 +53,8 @@ def _project(root: Path, dockerfile: str, *, ignore: bool) -> Path:
 
 
 def _examined(tmp_path: Path, tag_prefix: str, busybox: str, client: Any) -> tuple[TargetResult, TargetResult]:
-    builder, images = engine_adapters(dict(os.environ))
+    engine = engine_adapters(dict(os.environ))
+    builder, images = engine.builder, engine.images
     reports: list[tuple[Report, RunOptions]] = []
     for name, text, ignore in (("fixed", FIXED, True), ("causing", CAUSING, False)):
         project = _project(tmp_path / name, text, ignore=ignore)

@@ -72,6 +72,9 @@ CHANGED: dict[str, tuple[str, Callable[[ActionSettings], bool]]] = {
     "comment-key": ("py3.12", lambda s: s.comment_key == "py3.12" and s.comment_key_given),
     "fail-on-budget": ("false", lambda s: s.fail_on_budget is False),
     "review": ("false", lambda s: s.review is False),
+    "shard": ("2/3", lambda s: str(s.shard) == "2/3"),
+    "builder": ("remote", lambda s: s.builder == "remote"),
+    "merge-reports": ("legs/*/report.json", lambda s: s.merge_reports == "legs/*/report.json"),
 }
 
 

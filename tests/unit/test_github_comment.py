@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ci_optimizer.cli.main import build_parser, request_from_args
-from ci_optimizer.github.action import comment_title, exit_code, request_from_settings
+from ci_optimizer.github.action import exit_code, request_from_settings
 from ci_optimizer.github.action_settings import load_settings
 from ci_optimizer.github.comment import (
     CommentForbidden,
@@ -23,6 +23,7 @@ from ci_optimizer.github.comment import (
     upsert,
 )
 from ci_optimizer.github.event import PullRequest
+from ci_optimizer.github.publisher import comment_title
 from ci_optimizer.model.results import BudgetResult, Report, TargetResult, TesterResult
 from ci_optimizer.plan.runs import Flags
 from tests.report_support import make_target, retarget
