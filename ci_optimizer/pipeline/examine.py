@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_optimizer.adapters.image_export import base_layer_count, read_image
-from ci_optimizer.errors import CiOptimizerError, UsageError
+from ci_optimizer.errors import CiOptimizerError
 from ci_optimizer.judge.checks import CheckSettings, run_checks
 from ci_optimizer.judge.checks.evidence import layer_files
 from ci_optimizer.judge.checks.inputs import LayerFiles
@@ -22,6 +22,7 @@ from ci_optimizer.measure.summary import LayerSummary
 from ci_optimizer.model.results import CheckResult, Report, TargetResult
 from ci_optimizer.pipeline.check_inputs import gather_inputs
 from ci_optimizer.pipeline.why import explain
+from ci_optimizer.plan.analysis_targets import analysis_targets
 from ci_optimizer.plan.prepare import Planned, RunOptions
 from ci_optimizer.textfile import read_text
 
@@ -37,34 +38,6 @@ class ExamineOptions:
     hadolint: bool = True
     path_env: str | None = None  # where hadolint is looked for
     also: tuple[str, ...] = ()  # analysed too: compared with a registry image, they need a compressed size
-
-
-def check_analyze_spec(spec: str, planned: Sequence[Planned]) -> None:
-    """Reject unknown `--analyze` names before anything is built. Pure."""
-    words = [w.strip() for w in spec.split(",") if w.strip()]
-    if words in ([], ["none"], ["all"], ["production"]):
-        return
-    known = {t.name for p in planned for t in p.plan.targets}
-    qualified = {f"{p.model.path}:{t.name}" for p in planned for t in p.plan.targets}
-    unknown = [w for w in words if w not in known and w not in qualified]
-    if unknown:
-        raise UsageError(f"--analyze: no target named {unknown[0]!r} (targets: {', '.join(sorted(known))})")
-
-
-def analysis_targets(report: Report, spec: str) -> tuple[str, ...]:
-    """Names of the targets `--analyze SPEC` selects, in report order. Pure."""
-    words = [w.strip() for w in spec.split(",") if w.strip()]
-    if words in ([], ["none"]):
-        return ()
-    if words == ["all"]:
-        return tuple(t.name for t in report.targets)
-    if words == ["production"] and not report.target("production"):
-        return tuple(t.name for t in report.targets if t.role == "production")
-    known = {t.name for t in report.targets}
-    unknown = [w for w in words if w not in known]
-    if unknown:
-        raise UsageError(f"--analyze: no target named {unknown[0]!r} (targets: {', '.join(sorted(known))})")
-    return tuple(t.name for t in report.targets if t.name in words)
 
 
 def examine(

@@ -118,3 +118,21 @@ def test_json_with_several_configured_dockerfiles_asks_for_file(project: Path) -
     assert code == 0
     assert [line for line in out.splitlines() if not line.startswith(" ")] == [
         "Dockerfile (linux/amd64): 5 stages, 3 targets", "b/Dockerfile (linux/amd64): 1 stage, 1 target"]
+
+
+def test_plan_shard_shows_what_each_leg_builds(project: Path) -> None:
+    stages = {"one": 1, "two": 2, "three": 3}
+    for name, count in stages.items():
+        (project / name).mkdir()
+        body = "".join(f"FROM {f's{i - 1}' if i else 'local/busybox:1'} AS s{i}\nRUN true\n" for i in range(count))
+        (project / name / "Dockerfile").write_text(body)
+    (project / "c.yml").write_text(
+        "dockerfiles:\n" + "".join(f"  - file: {n}/Dockerfile\n    context: {n}\n" for n in stages))
+    code, first, _ = run("plan", "--config", "c.yml", "--shard", "1/2")
+    assert code == 0
+    assert first.splitlines()[0] == "shard 1/2: three/Dockerfile (of 3 Dockerfiles)"
+    assert "one/Dockerfile" not in first
+    code, second, _ = run("plan", "--config", "c.yml", "--shard", "2/2")
+    assert second.splitlines()[0] == "shard 2/2: one/Dockerfile, two/Dockerfile (of 3 Dockerfiles)"
+    assert "three/Dockerfile" not in second
+    assert run("plan", "--config", "c.yml", "--shard", "3/2")[0] == 2

@@ -10,8 +10,8 @@ from ci_optimizer.errors import UsageError
 from ci_optimizer.model.origin import Shard
 from ci_optimizer.model.results import Report, Section, TargetResult
 from ci_optimizer.model.step_results import BuildResult
+from ci_optimizer.pipeline.preparation import Prepared, prepare_request
 from ci_optimizer.pipeline.request import Request
-from ci_optimizer.pipeline.spine import Prepared, prepare_request
 from ci_optimizer.plan.prepare import RunOptions
 from ci_optimizer.plan.shards import ShardSpec, parse_shard, previous_seconds, saved_share, select, split, weigh
 from ci_optimizer.report import json_report
