@@ -61,7 +61,7 @@ class Comparison:
     layer_changes: tuple[LayerChange, ...] = ()
     # What the analysis may read of the base, for the path diff; not written to the JSON report.
     base_tag: str | None = None  # the base image built here (--base-ref)
-    base_lines: tuple[int | None, ...] = ()  # its layers' Dockerfile lines
+    base_layer_details: tuple[Layer, ...] = ()  # its history, aligned with its layers by the path diff
     base_paths: PathSummary | None = None  # a saved report's path summary (--baseline)
 
 
