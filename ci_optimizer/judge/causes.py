@@ -35,11 +35,15 @@ MIN_DUPLICATE = 1024 * 1024
 MIN_CAUSE = 4 * 1024
 # Context directories never meant for an image; dist/, build/, target/ may be the app itself.
 JUNK_DIRS = HEAVY_DIRS - {"dist", "build", "target", ".next"}
-_CACHE_PREFIXES = ("/var/", "/root/", "/home/", "/usr/local/share/.cache/")
-_BUILD_PROGRAMS = tuple(t.programs for t in TOOLS if t.kind == "build")
+# One pattern per line of a layer's joined paths: a layer is scanned by one C call, not a Python
+# loop of regexes (100k paths in the `large` fixture; bench/bench_why.py).
+_BUILD_NAMES = "|".join(t.programs.pattern for t in TOOLS if t.kind == "build")
 _TOOLCHAIN = re.compile(
-    r"^/usr/(?:local/)?include/|^/usr/lib/gcc/|^/usr/libexec/gcc/|^/usr/lib/(?:[^/]+/)*[^/]+\.a$|/node_modules/\.cache/"
+    r"^(?:/usr/(?:local/)?include/.*|/usr/lib/gcc/.*|/usr/libexec/gcc/.*|/usr/lib/(?:[^/\n]+/)*[^/\n]+\.a"
+    rf"|.*/node_modules/\.cache/.*|.*/s?bin/(?:{_BUILD_NAMES}))$",
+    re.MULTILINE,
 )
+_CACHE_CANDIDATE = re.compile(r"^(?:/var/|/root/|/home/|/usr/local/share/\.cache/).*$", re.MULTILINE)
 _SAMPLE = 3
 
 
@@ -74,8 +78,11 @@ def _caches(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[Cause]
     sizes: dict[tuple[int, str], int] = {}  # (line, cache) -> bytes the line's layers ship
     paths: dict[tuple[int, str], list[str]] = {}
     for _index, layer, line in _own(inputs):
+        candidates = set(_CACHE_CANDIDATE.findall("\n".join(layer.paths)))
+        if not candidates:
+            continue
         for path, kind, size in zip(layer.paths, layer.kinds, layer.sizes, strict=True):
-            if kind != FILE or not size or not path.startswith(_CACHE_PREFIXES):
+            if kind != FILE or not size or path not in candidates:
                 continue
             cache = next((c.name for c in CACHES if c.paths.match(path)), None)
             if cache is not None:
@@ -96,13 +103,6 @@ def _caches(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[Cause]
     return causes
 
 
-def _is_toolchain(path: str) -> bool:
-    if _TOOLCHAIN.search(path):
-        return True
-    folder, name = posixpath.split(path)
-    return folder.endswith(("/bin", "/sbin")) and any(p.fullmatch(name) for p in _BUILD_PROGRAMS)
-
-
 def _toolchain(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[Cause]:
     visible = inputs.stacked.visible
     causes = []
@@ -110,9 +110,12 @@ def _toolchain(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[Cau
         ins = by_line.get(line)
         if ins is None or ins.keyword != "RUN":
             continue  # a COPY of built artifacts is the fix, not the cause
+        found = {m.group(0) for m in _TOOLCHAIN.finditer("\n".join(layer.paths))}
+        if not found:
+            continue
         size, paths = 0, []
         for path, kind, bytes_ in zip(layer.paths, layer.kinds, layer.sizes, strict=True):
-            if kind == FILE and _is_toolchain(path) and visible.get(path, (0, -1))[1] == index:
+            if kind == FILE and path in found and visible.get(path, (0, -1))[1] == index:
                 size += bytes_
                 paths.append(path)
         if paths:
