@@ -13,6 +13,9 @@ Two cases:
   all cached every layer cached (a re-run): the head is not exported, the worst case for the ratio.
 
     .venv/bin/python bench/bench_why.py [--rounds 5] [--skip-build]
+
+Measured (2 CPUs, Docker 20.10, --rounds 3): warm base 13.696 s + 0.304 s (2.2 %);
+all cached 0.285 s + 0.390 s (137 %, most of it stacking the base).
 """
 
 from __future__ import annotations
