@@ -12,8 +12,9 @@ import itertools
 import os
 import sys
 import threading
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from ci_optimizer.adapters.layer_cache import LayerCache
 from ci_optimizer.errors import EngineError
 from ci_optimizer.measure.archive import read_archive
 from ci_optimizer.measure.compress import DEFAULT_PLAN, SamplePlan, Throttle
-from ci_optimizer.measure.stacking import analyze_layers
+from ci_optimizer.measure.stacking import Stacked, analyze_stacked
 from ci_optimizer.measure.summary import LayerSummary
 from ci_optimizer.model.image_model import ImageAnalysis
 
@@ -83,9 +84,9 @@ def stream_save(client: Any, image_ref: str, *, chunk_size: int = CHUNK) -> Gene
 class _Layers:
     """Summaries at hand: the layer cache on disk, and those read during this call."""
 
-    def __init__(self, cache: LayerCache) -> None:
+    def __init__(self, cache: LayerCache, known: Mapping[str, LayerSummary] | None = None) -> None:
         self.cache = cache
-        self.fresh: dict[str, LayerSummary] = {}
+        self.fresh: dict[str, LayerSummary] = dict(known or {})
 
     def has(self, diff_id: str) -> bool:
         return diff_id in self.fresh or self.cache.has(diff_id)
@@ -157,12 +158,22 @@ def _prefetch_base(
     return thread
 
 
+@dataclass(frozen=True, kw_only=True)
+class ImageLayers:
+    """An image as the analysis read it: its accounting, its layer summaries (oldest first) and
+    their stacking, which the path diff and the cause detectors reuse."""
+
+    analysis: ImageAnalysis
+    summaries: tuple[LayerSummary, ...]
+    stacked: Stacked
+
+
 def analyze_target(image_ref: str, *, client: Any, cache_dir: Path | None, base_layer_count: int,
                    base_image: str | None = None, workers: int | None = None,
                    plan: SamplePlan = DEFAULT_PLAN) -> ImageAnalysis:
     """Analyse one image the engine holds (a tag or an image ID); see read_image."""
     return read_image(image_ref, client=client, cache_dir=cache_dir, base_layer_count=base_layer_count,
-                      base_image=base_image, workers=workers, plan=plan)[0]
+                      base_image=base_image, workers=workers, plan=plan).analysis
 
 
 def read_image(
@@ -174,18 +185,38 @@ def read_image(
     base_image: str | None = None,
     workers: int | None = None,
     plan: SamplePlan = DEFAULT_PLAN,
-) -> tuple[ImageAnalysis, tuple[LayerSummary, ...]]:
-    """Analyse one image the engine holds (a tag or an image ID); also its layer summaries, oldest first.
+) -> ImageLayers:
+    """Analyse one image the engine holds (a tag or an image ID).
 
     `base_layer_count` leading layers belong to the base image (see base_layer_count());
     `base_image`, when the engine has it, is read alongside to take its layers off the critical
     path. Summaries are kept in `cache_dir` (None: no cache) under their diff IDs.
     """
+    summaries, cached = _summaries(image_ref, client=client, cache_dir=cache_dir, base_layer_count=base_layer_count,
+                                   base_image=base_image, workers=workers, plan=plan)
+    analysis, stacked = analyze_stacked(summaries, base_layers=base_layer_count, cached_layers=cached)
+    return ImageLayers(analysis=analysis, summaries=summaries, stacked=stacked)
+
+
+def read_summaries(
+    image_ref: str, *, client: Any, cache_dir: Path | None, known: Mapping[str, LayerSummary]
+) -> tuple[LayerSummary, ...]:
+    """The layer summaries of an image, oldest first, without its accounting: those in `known`
+    (an image already read in this run: a base shares most layers with its head) are taken from
+    memory, the rest from the layer cache, and only what neither holds is exported and read."""
+    return _summaries(image_ref, client=client, cache_dir=cache_dir, base_layer_count=0, known=known)[0]
+
+
+def _summaries(
+    image_ref: str, *, client: Any, cache_dir: Path | None, base_layer_count: int, base_image: str | None = None,
+    workers: int | None = None, plan: SamplePlan = DEFAULT_PLAN, known: Mapping[str, LayerSummary] | None = None,
+) -> tuple[tuple[LayerSummary, ...], int]:
+    """The summaries, oldest first, and how many were at hand before the image was read."""
     expected = diff_ids(client, image_ref)
     # One core stays with the parser (it holds the GIL) and the engine streaming to it; measured on
     # 2 CPUs, a second gzip worker only adds contention.
     workers = workers or max(1, min(4, (os.cpu_count() or 2) - 1))
-    layers = _Layers(LayerCache(cache_dir))
+    layers = _Layers(LayerCache(cache_dir), known)
     cached = sum(1 for d in expected if layers.has(d))
     if cached < len(expected):
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gzip-estimate") as pool:
@@ -209,7 +240,7 @@ def read_image(
         if summary is None:
             raise EngineError(f"layer {diff_id} of {image_ref} was neither read nor found in the layer cache")
         summaries.append(summary)
-    return analyze_layers(summaries, base_layers=base_layer_count, cached_layers=cached), tuple(summaries)
+    return tuple(summaries), cached
 
 
 def _reason(exc: BaseException) -> str:

@@ -93,7 +93,7 @@ def _compare(target: TargetResult, old: TargetResult | None, failed: dict[str, l
         # What the path diff may read of the base: the image built here, or the saved summary.
         comparison = replace(
             comparison, base_tag=old.tag if source == "ref" else None,
-            base_lines=tuple(layer.line for layer in old.layer_details) if source == "ref" else (),
+            base_layer_details=old.layer_details if source == "ref" else (),
             base_paths=old.growth.summary if old.growth is not None and source == "file" else None)
     return replace(target, comparison=comparison)
 

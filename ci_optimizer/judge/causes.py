@@ -19,12 +19,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction
 from ci_optimizer.judge.checks.dockerignore import HEAVY_DIRS
 from ci_optimizer.judge.checks.tool_catalog import CACHES, TOOLS
-from ci_optimizer.judge.fixes import fixed_text
+from ci_optimizer.judge.fixes import RECOMMENDS, fixed_text
+from ci_optimizer.judge.recommends import installs_recommends, layer_recommends
 from ci_optimizer.measure.stacking import Stacked
 from ci_optimizer.measure.summary import FILE, LayerSummary
 from ci_optimizer.model.growth import Cause
@@ -35,11 +36,15 @@ MIN_DUPLICATE = 1024 * 1024
 MIN_CAUSE = 4 * 1024
 # Context directories never meant for an image; dist/, build/, target/ may be the app itself.
 JUNK_DIRS = HEAVY_DIRS - {"dist", "build", "target", ".next"}
-_CACHE_PREFIXES = ("/var/", "/root/", "/home/", "/usr/local/share/.cache/")
-_BUILD_PROGRAMS = tuple(t.programs for t in TOOLS if t.kind == "build")
+# One pattern per line of a layer's joined paths: a layer is scanned by one C call, not a Python
+# loop of regexes (100k paths in the `large` fixture; bench/bench_why.py).
+_BUILD_NAMES = "|".join(t.programs.pattern for t in TOOLS if t.kind == "build")
 _TOOLCHAIN = re.compile(
-    r"^/usr/(?:local/)?include/|^/usr/lib/gcc/|^/usr/libexec/gcc/|^/usr/lib/(?:[^/]+/)*[^/]+\.a$|/node_modules/\.cache/"
+    r"^(?:/usr/(?:local/)?include/.*|/usr/lib/gcc/.*|/usr/libexec/gcc/.*|/usr/lib/(?:[^/\n]+/)*[^/\n]+\.a"
+    rf"|.*/node_modules/\.cache/.*|.*/s?bin/(?:{_BUILD_NAMES}))$",
+    re.MULTILINE,
 )
+_CACHE_CANDIDATE = re.compile(r"^(?:/var/|/root/|/home/|/usr/local/share/\.cache/).*$", re.MULTILINE)
 _SAMPLE = 3
 
 
@@ -55,9 +60,46 @@ class CauseInputs:
 
 def find_causes(inputs: CauseInputs) -> tuple[Cause, ...]:
     by_line = _instructions(inputs.model)
-    causes = [*_caches(inputs, by_line), *_toolchain(inputs, by_line), *_shadowed(inputs),
+    edited = [*_caches(inputs), *_recommends(inputs, by_line)]
+    causes = [*_suggested(inputs, by_line, edited), *_toolchain(inputs, by_line), *_shadowed(inputs),
               *_context_junk(inputs, by_line), *_duplicates(inputs)]
     return tuple(sorted((c for c in causes if c.bytes >= MIN_CAUSE), key=lambda c: (-c.bytes, c.line or 0, c.kind)))
+
+
+def _suggested(inputs: CauseInputs, by_line: dict[int, Instruction], edited: list[tuple[Cause, str]]) -> list[Cause]:
+    """Causes fixed by an exact edit of their line, each suggesting the line with every such edit
+    made: two suggestions on one line would undo each other."""
+    edits: dict[int | None, list[str]] = {}
+    for cause, edit in edited:
+        if cause.bytes >= MIN_CAUSE:
+            edits.setdefault(cause.line, []).append(edit)
+    out = []
+    for cause, _edit in edited:
+        ins = by_line.get(cause.line) if cause.line is not None else None
+        text = fixed_text(inputs.text, ins, edits.get(cause.line, ())) if ins is not None and inputs.text else None
+        out.append(replace(cause, suggestion=text))
+    return out
+
+
+def _recommends(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[tuple[Cause, str]]:
+    causes = []
+    for index, _layer, line in _own(inputs):
+        ins = by_line.get(line)
+        if ins is None or not installs_recommends(ins):
+            continue
+        found = layer_recommends(inputs.layers, index)
+        if found is None or not found.packages:
+            continue
+        names = ", ".join(f"{name} ({format_size(size)})" for name, size in found.packages[:_SAMPLE + 2])
+        more = f" and {len(found.packages) - _SAMPLE - 2} more" if len(found.packages) > _SAMPLE + 2 else ""
+        causes.append((Cause(
+            kind="no-install-recommends", line=line, bytes=found.bytes,
+            message=f"apt-get install without --no-install-recommends: {len(found.packages)} packages installed only "
+                    f"as recommendations, {format_size(found.bytes)} by dpkg's Installed-Size (what their "
+                    f"maintainer scripts write comes on top): {names}{more}",
+            fix="add --no-install-recommends to apt-get install, and name the recommended packages you need",
+        ), RECOMMENDS))
+    return causes
 
 
 def _instructions(model: DockerfileModel) -> dict[int, Instruction]:
@@ -70,12 +112,15 @@ def _own(inputs: CauseInputs) -> list[tuple[int, LayerSummary, int]]:
             if i >= inputs.base_layers and i < len(inputs.lines) and (line := inputs.lines[i]) is not None]
 
 
-def _caches(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[Cause]:
+def _caches(inputs: CauseInputs) -> list[tuple[Cause, str]]:
     sizes: dict[tuple[int, str], int] = {}  # (line, cache) -> bytes the line's layers ship
     paths: dict[tuple[int, str], list[str]] = {}
     for _index, layer, line in _own(inputs):
+        candidates = set(_CACHE_CANDIDATE.findall("\n".join(layer.paths)))
+        if not candidates:
+            continue
         for path, kind, size in zip(layer.paths, layer.kinds, layer.sizes, strict=True):
-            if kind != FILE or not size or not path.startswith(_CACHE_PREFIXES):
+            if kind != FILE or not size or path not in candidates:
                 continue
             cache = next((c.name for c in CACHES if c.paths.match(path)), None)
             if cache is not None:
@@ -84,23 +129,13 @@ def _caches(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[Cause]
     fixes = {c.name: c.fix for c in CACHES}
     causes = []
     for (line, cache), size in sizes.items():
-        ins = by_line.get(line)
-        names = [c for (ln, c) in sizes if ln == line]
         found = paths[(line, cache)]
-        causes.append(Cause(
+        causes.append((Cause(
             kind="package-cache", line=line, bytes=size,
             message=f"{cache}: {format_size(size)} in {len(found)} files written by line {line}",
             fix=fixes[cache], paths=tuple(sorted(found)[:_SAMPLE]),
-            suggestion=fixed_text(inputs.text, ins, names) if ins is not None and inputs.text else None,
-        ))
+        ), cache))
     return causes
-
-
-def _is_toolchain(path: str) -> bool:
-    if _TOOLCHAIN.search(path):
-        return True
-    folder, name = posixpath.split(path)
-    return folder.endswith(("/bin", "/sbin")) and any(p.fullmatch(name) for p in _BUILD_PROGRAMS)
 
 
 def _toolchain(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[Cause]:
@@ -110,9 +145,12 @@ def _toolchain(inputs: CauseInputs, by_line: dict[int, Instruction]) -> list[Cau
         ins = by_line.get(line)
         if ins is None or ins.keyword != "RUN":
             continue  # a COPY of built artifacts is the fix, not the cause
+        found = {m.group(0) for m in _TOOLCHAIN.finditer("\n".join(layer.paths))}
+        if not found:
+            continue
         size, paths = 0, []
         for path, kind, bytes_ in zip(layer.paths, layer.kinds, layer.sizes, strict=True):
-            if kind == FILE and _is_toolchain(path) and visible.get(path, (0, -1))[1] == index:
+            if kind == FILE and path in found and visible.get(path, (0, -1))[1] == index:
                 size += bytes_
                 paths.append(path)
         if paths:

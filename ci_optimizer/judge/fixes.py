@@ -15,6 +15,8 @@ from ci_optimizer.dockerfile.stages import Instruction
 
 _PIP = re.compile(r"\b(pip3?|python3?\s+-m\s+pip)\s+install\b(?![^&;|]*--no-cache-dir)")
 _APK = re.compile(r"\bapk\s+add\b(?![^&;|]*--no-cache)")
+_APT = re.compile(r"\bapt(?:-get)?(?:\s+-\S+)*\s+install\b(?![^&;|]*--no-install-recommends)")
+RECOMMENDS = "apt recommends"  # not a cache: the packages apt-get install pulls in for a Recommends
 # What each cache's fix appends to the RUN, or the edit that keeps it from being written at all.
 APPEND = {
     "apt lists": "rm -rf /var/lib/apt/lists/*",
@@ -23,7 +25,8 @@ APPEND = {
     "npm cache": "npm cache clean --force",
     "yarn cache": "yarn cache clean",
 }
-INSERT = {"pip cache": (_PIP, " --no-cache-dir"), "apk cache": (_APK, " --no-cache")}
+INSERT = {"pip cache": (_PIP, " --no-cache-dir"), "apk cache": (_APK, " --no-cache"),
+          RECOMMENDS: (_APT, " --no-install-recommends")}
 
 
 def instruction_text(lines: Sequence[str], ins: Instruction) -> str | None:

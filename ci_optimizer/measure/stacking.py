@@ -1,11 +1,7 @@
 """Stack the layer summaries into the final image and account for every byte. Pure.
 
-The layers are applied in order as overlayfs (and the OCI image spec's changeset rules) would:
-first a layer's deletions (whiteouts, opaque directories) against the layers below, then its
-entries; an entry replaces whatever was at its path, and a non-directory replacing a directory
-hides everything under it. Each regular-file version that leaves the stack this way is wasted:
-its bytes are still shipped in a lower layer but nobody can see them. It is counted once, against
-the layer that hid it, which is what tells the user's own waste from the base image's.
+The stacking itself (whiteouts, opaque directories, a file hiding a directory, and the wasted
+versions each layer hides) is measure/layerstack.py; this is the whole-image accounting on it.
 
 dive counts differently: every version of a path that appears in two layers, the visible one
 included, and a deleted file twice (its bytes and its whiteout's), so its figure is higher.
@@ -17,159 +13,50 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ci_optimizer.measure.summary import DIR, FILE, HARD, LINK, OPAQUE, WHITEOUT, LayerSummary
+from ci_optimizer.measure.layerstack import REASONS, SHIFT, LayerStack
+from ci_optimizer.measure.summary import FILE, HARD, LINK, LayerSummary
 from ci_optimizer.model.image_model import ImageAnalysis, LayerAnalysis, PathSize, WastedPath
 from ci_optimizer.model.results import TargetResult
 from ci_optimizer.model.step_results import CompressedSize
 
 TOP = 10
 _SHIPPED = frozenset({FILE, LINK, HARD})
-_SHIFT = 32  # a stack entry is (layer index << 32) | entry index, one int per path
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Tally:
-    added: int
-    modified: int
-    deleted: int
-    wasted: int
-
-
-class _Stack:
-    def __init__(self, layers: Sequence[LayerSummary], base_layers: int) -> None:
-        self.layers = layers
-        self.base_layers = base_layers
-        self.current: dict[str, int] = {}
-        self.children: dict[str, set[str]] = {}
-        self.wasted: dict[tuple[str, int], list[int]] = {}  # (path, layer) -> [bytes, versions, reason]
-        self.wasted_by_layer = [0] * len(layers)
-        self.pairs: dict[tuple[int, int], list[int]] = {}  # (writer layer, hiding layer) -> [bytes, files]
-        self.deleted = 0
-
-    def _hide(self, ref: int, by: int, cause: str, reason: int) -> None:
-        """A version leaves the stack: count its bytes against layer `by`, under `cause`."""
-        layer = self.layers[ref >> _SHIFT]
-        index = ref & 0xFFFFFFFF
-        if layer.kinds[index] != FILE:
-            return
-        size = layer.sizes[index]
-        if not size:
-            return
-        self.wasted_by_layer[by] += size
-        pair = self.pairs.get((ref >> _SHIFT, by))
-        if pair is None:
-            self.pairs[(ref >> _SHIFT, by)] = [size, 1]
-        else:
-            pair[0] += size
-            pair[1] += 1
-        slot = self.wasted.get((cause, by))
-        if slot is None:
-            self.wasted[(cause, by)] = [size, 1, reason]
-        else:
-            slot[0] += size
-            slot[1] += 1
-
-    def _remove_tree(self, root: str, by: int, *, keep_root: bool) -> None:
-        """Remove everything under `root`, and root itself unless keep_root (an opaque directory)."""
-        current, children, layers = self.current, self.children, self.layers
-        stack = list(children.pop(root, ())) if keep_root else [root]
-        while stack:
-            path = stack.pop()
-            ref = current.pop(path, None)
-            if ref is not None:
-                if layers[ref >> _SHIFT].kinds[ref & 0xFFFFFFFF] != DIR:
-                    self.deleted += 1
-                self._hide(ref, by, root, _DELETED)
-            kids = children.pop(path, None)
-            if kids:
-                stack.extend(kids)
-        if not keep_root:
-            siblings = children.get(root[: root.rfind("/")] or "/")
-            if siblings is not None:
-                siblings.discard(root)
-
-    def apply(self, number: int) -> _Tally:
-        layer = self.layers[number]
-        current, children = self.current, self.children
-        paths, kinds, sizes, mtimes, metas = layer.paths, layer.kinds, layer.sizes, layer.mtimes, layer.metas
-        self.deleted = 0
-        if WHITEOUT in kinds or OPAQUE in kinds:  # a C scan: most layers delete nothing
-            for index, kind in enumerate(kinds):
-                if kind == WHITEOUT:
-                    self._remove_tree(paths[index], number, keep_root=False)
-                elif kind == OPAQUE:
-                    self._remove_tree(paths[index], number, keep_root=True)
-        added = modified = 0
-        base = number << _SHIFT
-        for index, kind in enumerate(kinds):
-            if kind in (WHITEOUT, OPAQUE):
-                continue
-            path = paths[index]
-            if kind != DIR and path in children:
-                self._remove_tree(path, number, keep_root=True)  # a non-directory hides the directory below
-            old = current.get(path)
-            if old is None:
-                if kind != DIR:
-                    added += 1
-                parent = path[: path.rfind("/")] or "/"
-                kids = children.get(parent)
-                if kids is None:
-                    self._ensure_dir(parent)
-                    kids = children[parent] = set()
-                kids.add(path)
-            else:
-                old_layer = self.layers[old >> _SHIFT]
-                old_index = old & 0xFFFFFFFF
-                old_kind = old_layer.kinds[old_index]
-                if kind != DIR:
-                    modified += 1
-                if old_kind == FILE:
-                    same = (
-                        kind == FILE
-                        and sizes[index] == old_layer.sizes[old_index]
-                        and mtimes[index] == old_layer.mtimes[old_index]
-                        and metas[index] != old_layer.metas[old_index]
-                    )
-                    self._hide(old, number, path, _COPIED_UP if same else _OVERWRITTEN)
-            current[path] = base | index
-        return _Tally(added=added, modified=modified, deleted=self.deleted, wasted=self.wasted_by_layer[number])
-
-    def _ensure_dir(self, path: str) -> None:
-        """A parent the tar did not list (layers need not carry their directories)."""
-        while path != "/":
-            parent = path[: path.rfind("/")] or "/"
-            kids = self.children.get(parent)
-            if kids is not None:
-                kids.add(path)
-                return
-            self.children[parent] = {path}
-            path = parent
-
-
-_DELETED, _OVERWRITTEN, _COPIED_UP = 0, 1, 2
-_REASONS = ("deleted", "overwritten", "copied-up")
 
 
 def analyze_layers(layers: Sequence[LayerSummary], *, base_layers: int, cached_layers: int = 0) -> ImageAnalysis:
     """The whole-image accounting for layers oldest first; the first `base_layers` are the base image's."""
+    return analyze_stacked(layers, base_layers=base_layers, cached_layers=cached_layers)[0]
+
+
+def analyze_stacked(
+    layers: Sequence[LayerSummary], *, base_layers: int, cached_layers: int = 0
+) -> tuple[ImageAnalysis, Stacked]:
+    """analyze_layers, and the stacking it made (what stack_layers returns): the path diff and the
+    cause detectors read it instead of stacking the layers a second time."""
     base_layers = max(0, min(base_layers, len(layers)))
-    stack = _Stack(layers, base_layers)
+    stack = LayerStack(layers, base_layers)
     tallies = [stack.apply(number) for number in range(len(layers))]
     largest: list[tuple[int, str, int]] = []  # a heap of the TOP largest visible files
     dir_bytes: dict[str, list[int]] = {}  # directory -> [bytes, files] of the files right in it
     visible = files = 0
+    shipped: dict[str, tuple[int, int]] = {}
     for path, ref in stack.current.items():
-        layer = layers[ref >> _SHIFT]
+        number = ref >> SHIFT
+        layer = layers[number]
         index = ref & 0xFFFFFFFF
-        if layer.kinds[index] != FILE:
+        kind = layer.kinds[index]
+        if kind != FILE:
+            if kind in _SHIPPED:
+                shipped[path] = (0, number)
             continue
         size = layer.sizes[index]
+        shipped[path] = (size, number)
         visible += size
         files += 1
         if len(largest) < TOP:
-            heapq.heappush(largest, (size, path, ref >> _SHIFT))
+            heapq.heappush(largest, (size, path, number))
         elif size > largest[0][0]:
-            heapq.heapreplace(largest, (size, path, ref >> _SHIFT))
+            heapq.heapreplace(largest, (size, path, number))
         parent = path[: path.rfind("/")] or "/"
         slot = dir_bytes.get(parent)
         if slot is None:
@@ -196,7 +83,7 @@ def analyze_layers(layers: Sequence[LayerSummary], *, base_layers: int, cached_l
         )
         for number, (layer, tally) in enumerate(zip(layers, tallies, strict=True))
     )
-    return ImageAnalysis(
+    analysis = ImageAnalysis(
         total_bytes=total,
         visible_bytes=visible,
         wasted_bytes=wasted,
@@ -216,6 +103,7 @@ def analyze_layers(layers: Sequence[LayerSummary], *, base_layers: int, cached_l
         largest_dirs=_largest_dirs(dir_bytes),
         cached_layers=cached_layers,
     )
+    return analysis, Stacked(visible=shipped, hidden=stack.pairs)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -230,12 +118,12 @@ class Stacked:
 def stack_layers(layers: Sequence[LayerSummary]) -> Stacked:
     """Stack by the same rules as analyze_layers (whiteouts, opaque directories, a file hiding a
     directory), in O(paths)."""
-    stack = _Stack(layers, 0)
+    stack = LayerStack(layers, 0)
     for number in range(len(layers)):
         stack.apply(number)
     visible: dict[str, tuple[int, int]] = {}
     for path, ref in stack.current.items():
-        number = ref >> _SHIFT
+        number = ref >> SHIFT
         layer = layers[number]
         index = ref & 0xFFFFFFFF
         kind = layer.kinds[index]
@@ -253,7 +141,7 @@ def _top_wasted(wasted: dict[tuple[str, int], list[int]], base_layers: int) -> t
     top = heapq.nlargest(TOP, wasted.items(), key=lambda item: (item[1][0], item[0]))
     return tuple(
         WastedPath(
-            path=path, size_bytes=size, layer=layer, reason=_REASONS[reason], versions=versions,  # type: ignore[arg-type]
+            path=path, size_bytes=size, layer=layer, reason=REASONS[reason], versions=versions,  # type: ignore[arg-type]
             from_base=layer < base_layers,
         )
         for (path, layer), (size, versions, reason) in top

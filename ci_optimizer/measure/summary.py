@@ -30,7 +30,12 @@ _CODES = {DIRECTORY: DIR, SYMLINK: LINK, HARDLINK: HARD}
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 
-CACHE_FORMAT = 2  # 2: metas are crc32 fingerprints
+CACHE_FORMAT = 3  # 2: metas are crc32 fingerprints; 3: the kept files' contents
+
+# Small files whose content the cause detectors read (judge/recommends.py): what dpkg has installed
+# and which of it apt installed automatically. Only these are read; every other file is skipped.
+KEPT_FILES = ("/var/lib/dpkg/status", "/var/lib/apt/extended_states")
+_KEEP = frozenset(name for path in KEPT_FILES for name in (path[1:], "." + path, path))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +48,11 @@ class LayerSummary:
     sizes: array[int]  # file bytes (0 for all but regular files)
     mtimes: array[int]
     metas: array[int]  # a fingerprint of mode and owner: tells a chmod/chown copy-up from new content
+    kept: tuple[tuple[str, bytes], ...] = ()  # (path, content) of the KEPT_FILES the layer ships
+
+    def content(self, path: str) -> bytes | None:
+        """A kept file's content, None when the layer does not ship it."""
+        return next((data for kept, data in self.kept if kept == path), None)
 
     @property
     def file_bytes(self) -> int:
@@ -83,7 +93,8 @@ def summarize(
     sizes = array("q")
     mtimes = array("q")
     metas = array("q")
-    for name, kind, file_size, data_size, mtime, meta in scan(src, what=what):
+    kept: dict[str, bytes] = {}
+    for name, kind, file_size, data_size, mtime, meta in scan(src, what=what, keep=_KEEP, kept=kept):
         path = normalize(name)
         if not path:
             continue
@@ -112,6 +123,7 @@ def summarize(
         sizes=sizes,
         mtimes=mtimes,
         metas=metas,
+        kept=tuple(sorted((normalize(name), data) for name, data in kept.items())),
     )
 
 
@@ -125,11 +137,12 @@ def to_bytes(summary: LayerSummary) -> bytes:
         "compressed_exact": summary.compressed.exact,
         "entries": len(summary.paths),
         "itemsize": summary.sizes.itemsize,
+        "kept": [[path, len(data)] for path, data in summary.kept],
     }
     names = "\0".join(summary.paths).encode("utf-8", "surrogateescape")
     return b"".join(
         (json.dumps(header).encode() + b"\n", summary.kinds, summary.sizes.tobytes(), summary.mtimes.tobytes(),
-         summary.metas.tobytes(), names)
+         summary.metas.tobytes(), *(data for _path, data in summary.kept), names)
     )
 
 
@@ -150,6 +163,10 @@ def from_bytes(data: bytes) -> LayerSummary | None:
             column.frombytes(data[pos : pos + 8 * count])
             pos += 8 * count
             columns.append(column)
+        kept = []
+        for path, length in header.get("kept", ()):
+            kept.append((str(path), data[pos : pos + int(length)]))
+            pos += int(length)
         names = data[pos:].decode("utf-8", "surrogateescape")
         paths = tuple(names.split("\0")) if count else ()
         if len(paths) != count or len(kinds) != count or any(len(c) != count for c in columns):
@@ -163,6 +180,7 @@ def from_bytes(data: bytes) -> LayerSummary | None:
             sizes=columns[0],
             mtimes=columns[1],
             metas=columns[2],
+            kept=tuple(kept),
         )
     except (ValueError, KeyError, TypeError):
         return None

@@ -13,7 +13,7 @@ write them.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Protocol
 
 from ci_optimizer.errors import EngineError
@@ -24,6 +24,7 @@ ZERO_BLOCK = bytes(BLOCK)
 # Types whose header is followed by data (as tarfile decides: regular files and anything unknown).
 _NO_DATA = frozenset(b"123456")
 _META = frozenset(b"LKxg")
+MAX_KEPT = 32 * 1024 * 1024  # a member scan() reads for its caller (a dpkg status file: a few MB)
 
 
 class Source(Protocol):
@@ -194,8 +195,11 @@ def entries(src: Source, *, what: str = "tar") -> Iterator[TarEntry]:
 Member = tuple[str, int, int, int, int, int]  # name, type, size, data_size, mtime, meta (as TarEntry has them)
 
 
-def scan(src: Source, *, what: str = "tar") -> Iterator[Member]:
-    """Each member's header fields, for a caller that never reads the data (it is skipped).
+def scan(
+    src: Source, *, what: str = "tar", keep: Collection[str] = (), kept: dict[str, bytes] | None = None
+) -> Iterator[Member]:
+    """Each member's header fields, for a caller that never reads the data (it is skipped), but for
+    the members named in `keep` (as the tar spells them): their data goes to `kept`, by that name.
 
     The same members as entries(), at two thirds of the cost: a layer of 10k small files is mostly
     headers, and most headers are plain ustar/GNU ones with octal numbers, decoded here without
@@ -218,11 +222,20 @@ def scan(src: Source, *, what: str = "tar") -> Iterator[Member]:
                     name = _text(header[345:500]) + "/" + name
                 data_size = 0 if kind in _NO_DATA else size
                 yield name, kind, size, data_size, mtime, crc32(header[100:124])
-                skip(data_size + (-data_size % BLOCK))
+                if keep and name in keep and kept is not None and data_size <= MAX_KEPT:
+                    kept[name] = src.read(data_size) if data_size else b""
+                    skip(-data_size % BLOCK)
+                else:
+                    skip(data_size + (-data_size % BLOCK))
                 continue
         entry = extensions.entry(header, src)
-        yield entry.name, entry.type, entry.size, entry.data_size, entry.mtime, entry.meta
-        skip(entry.data_size + (-entry.data_size % BLOCK))
+        data_size = entry.data_size
+        yield entry.name, entry.type, entry.size, data_size, entry.mtime, entry.meta
+        if keep and entry.name in keep and kept is not None and data_size <= MAX_KEPT:
+            kept[entry.name] = src.read(data_size) if data_size else b""
+            skip(-data_size % BLOCK)
+        else:
+            skip(data_size + (-data_size % BLOCK))
 
 
 def _entry(header: bytes, fields: dict[str, str], long_name: str | None, long_link: str | None) -> TarEntry:

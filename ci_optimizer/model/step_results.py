@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ci_optimizer.model.growth import PathSummary
+from ci_optimizer.model.image_model import Layer
 
 Status = Literal["built", "failed", "skipped"]
 BaseStatus = Literal["new", "built", "failed"]  # the same target on the base: absent, measured, failed to build
@@ -61,6 +62,6 @@ class Comparison:
     basis: Basis = "size"
     # What the analysis may read of the base, for the path diff; not written to the JSON report.
     base_tag: str | None = None  # the base image built here (--base-ref)
-    base_lines: tuple[int | None, ...] = ()  # its layers' Dockerfile lines
+    base_layer_details: tuple[Layer, ...] = ()  # its history, aligned with its layers by the path diff
     base_paths: PathSummary | None = None  # a saved report's path summary (--baseline)
 

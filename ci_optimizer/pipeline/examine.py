@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ci_optimizer.adapters.image_export import base_layer_count, read_image
+from ci_optimizer.adapters.image_export import ImageLayers, base_layer_count, read_image
 from ci_optimizer.errors import CiOptimizerError
 from ci_optimizer.judge.checks import CheckSettings, run_checks
 from ci_optimizer.judge.checks.evidence import layer_files
 from ci_optimizer.judge.checks.inputs import LayerFiles
-from ci_optimizer.measure.stacking import Stacked, with_analysis
-from ci_optimizer.measure.summary import LayerSummary
+from ci_optimizer.measure.alignment import align_history, layer_lines
+from ci_optimizer.measure.stacking import with_analysis
+from ci_optimizer.model.image_model import Layer
 from ci_optimizer.model.results import CheckResult, Report, TargetResult
 from ci_optimizer.pipeline.check_inputs import gather_inputs
 from ci_optimizer.pipeline.why import explain
@@ -51,20 +52,21 @@ def examine(
 ) -> Report:
     chosen = set(analysis_targets(report, options.analyze)) | set(options.also)
     warnings = list(report.warnings)
-    layers_of: dict[str, tuple[tuple[LayerSummary, ...], Stacked]] = {}  # analysed targets' layers, for the checks
+    layers_of: dict[str, tuple[ImageLayers, tuple[Layer | None, ...]]] = {}  # analysed targets', for the checks
     models = {str(run.dockerfile): (planned.model, _text(run.dockerfile)) for run, planned in runs}
     targets = []
     for target in report.targets:
         if target.name in chosen and target.status == "built" and target.tag:
-            analysed, summaries = _analyze(target, target.tag, client=client, options=options, log=log,
-                                           warnings=warnings)
-            if summaries:
+            analysed, image = _analyze(target, target.tag, client=client, options=options, log=log,
+                                       warnings=warnings)
+            if image is not None:
                 model, text = models.get(target.dockerfile, (None, ()))
-                analysed, stacked = explain(
-                    analysed, summaries, model=model if target.role == "production" else None, text=text,
-                    baseline=report.baseline, client=client, cache_dir=options.cache_dir, log=log,
+                rows = align_history(image.summaries, target.layer_details)
+                analysed = explain(
+                    analysed, image, lines=layer_lines(rows), model=model if target.role == "production" else None,
+                    text=text, baseline=report.baseline, client=client, cache_dir=options.cache_dir, log=log,
                     warnings=warnings)
-                layers_of[target.name] = (summaries, stacked)
+                layers_of[target.name] = (image, rows)
             targets.append(analysed)
         else:
             targets.append(target)
@@ -101,7 +103,7 @@ def _text(dockerfile: Path) -> tuple[str, ...]:
 
 
 def _file_evidence(
-    production: TargetResult | None, layers: tuple[tuple[LayerSummary, ...], Stacked] | None
+    production: TargetResult | None, layers: tuple[ImageLayers, tuple[Layer | None, ...]] | None
 ) -> tuple[dict[str, int] | None, tuple[LayerFiles, ...] | None]:
     """The production image's files, from the layers its analysis read (or found in the cache).
 
@@ -110,24 +112,24 @@ def _file_evidence(
     """
     if production is None or production.analysis is None or not layers:
         return None, None
-    summaries, stacked = layers
-    files = {path: size for path, (size, _layer) in stacked.visible.items()}
-    return files, layer_files(summaries, production.layer_details, production.analysis.base_layers)
+    image, rows = layers
+    files = {path: size for path, (size, _layer) in image.stacked.visible.items()}
+    return files, layer_files(image.summaries, rows, production.analysis.base_layers)
 
 
 def _analyze(
     target: TargetResult, tag: str, *, client: Any, options: ExamineOptions, log: Log, warnings: list[str]
-) -> tuple[TargetResult, tuple[LayerSummary, ...]]:
+) -> tuple[TargetResult, ImageLayers | None]:
     base = target.base_image or "scratch"
     try:
         base_layers = base_layer_count(client, tag, base)
         log(f"ci-optimizer: analysing the layers of {target.name}")
-        analysis, summaries = read_image(
+        image = read_image(
             tag, client=client, cache_dir=options.cache_dir,
             base_layer_count=base_layers if base_layers is not None else _base_layers_from_history(target),
             base_image=base if base_layers else None,
         )
     except CiOptimizerError as exc:
         warnings.append(f"layer analysis of {target.name} failed: {exc.one_line()}")
-        return target, ()
-    return with_analysis(target, analysis), summaries
+        return target, None
+    return with_analysis(target, image.analysis), image

@@ -50,6 +50,26 @@ def test_normalize() -> None:
     assert [normalize(n) for n in ("./a/b/", "a", "/a//", ".", "./", "././x")] == ["/a/b", "/a", "/a", "", "", "/x"]
 
 
+STATUS = b"Package: curl\nStatus: install ok installed\nInstalled-Size: 500\n\n" * 600
+
+
+def test_the_dpkg_and_apt_state_files_are_kept_and_nothing_else() -> None:
+    """The cause detectors read what dpkg installed from the layer; every other file is skipped.
+    The status file is larger than a tar block, in one chunk or split across many."""
+    tar = layer(file("var/lib/dpkg/status-old", data=b"old"), file("var/lib/dpkg/status", data=STATUS),
+                file("./var/lib/apt/extended_states", data=b"Package: ca-certificates\nAuto-Installed: 1\n"),
+                file("srv/status", data=b"no"), file("var/lib/apt/lists/x_Packages", 2000))
+    for chunks in ([tar], [tar[i : i + 700] for i in range(0, len(tar), 700)]):
+        summary = summarize(ByteStream(chunks))
+        assert summary.kept == (("/var/lib/apt/extended_states", b"Package: ca-certificates\nAuto-Installed: 1\n"),
+                                ("/var/lib/dpkg/status", STATUS))
+        assert summary.content("/var/lib/dpkg/status") == STATUS
+        assert summary.content("/srv/status") is None
+        assert summary.paths[-1] == "/var/lib/apt/lists/x_Packages"
+        assert list(summary.sizes) == [3, len(STATUS), 43, 2, 2000]
+        assert from_bytes(to_bytes(replace(summary, diff_id=DIFF_ID))) == replace(summary, diff_id=DIFF_ID)
+
+
 def test_cache_bytes_round_trip_and_reject_damage() -> None:
     summary = _summary()
     data = to_bytes(summary)
@@ -68,7 +88,7 @@ def test_layer_cache_on_disk(tmp_path: Path) -> None:
     assert cache.has(DIFF_ID)
     assert cache.get(DIFF_ID) == summary
     (path,) = (tmp_path / "layers").iterdir()
-    assert path.name == "sha256-" + "ab" * 32 + ".v2"
+    assert path.name == "sha256-" + "ab" * 32 + ".v3"
     path.write_bytes(b"damaged")
     assert cache.get(DIFF_ID) is None  # a miss, never an error
 
