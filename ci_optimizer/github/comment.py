@@ -156,24 +156,24 @@ class PyGithubComments:
         self._objects: dict[int, Any] = {}
 
     def list(self) -> list[StoredComment]:
-        with _translated(f"listing the comments of {self._where}"):
+        with translated(f"listing the comments of {self._where}"):
             return [self._keep(c) for c in self._issue.get_comments()]
 
     def create(self, body: str) -> StoredComment:
-        with _translated(f"commenting on {self._where}"):
+        with translated(f"commenting on {self._where}"):
             return self._keep(self._issue.create_comment(body))
 
     def edit(self, comment_id: int, body: str) -> StoredComment:
-        with _translated(f"editing comment {comment_id} on {self._where}"):
+        with translated(f"editing comment {comment_id} on {self._where}"):
             comment = self._objects[comment_id]
             comment.edit(body)
             return self._keep(comment)
 
     def delete(self, comment_id: int) -> None:
         try:
-            with _translated(f"deleting duplicate comment {comment_id} on {self._where}"):
+            with translated(f"deleting duplicate comment {comment_id} on {self._where}"):
                 self._objects[comment_id].delete()
-        except _NotFound:
+        except NotFound:
             pass  # the racing run deleted it first: that is the outcome we wanted
 
     def _keep(self, comment: Any) -> StoredComment:
@@ -182,19 +182,19 @@ class PyGithubComments:
         return StoredComment(id=comment.id, body=comment.body or "", author=author, url=comment.html_url or "")
 
 
-class _NotFound(Exception):
-    pass
+class NotFound(Exception):
+    """A delete of something already gone (404): the outcome the caller wanted (github/review.py too)."""
 
 
 @contextmanager
-def _translated(doing: str) -> Iterator[None]:
-    """PyGithub/requests exceptions -> CommentForbidden, _NotFound or a one-line GitHubError."""
+def translated(doing: str) -> Iterator[None]:
+    """PyGithub/requests exceptions -> CommentForbidden, NotFound or a one-line GitHubError."""
     try:
         yield
     except GithubException as exc:
         message = _message(exc)
         if exc.status == 404 and doing.startswith("deleting"):
-            raise _NotFound() from None
+            raise NotFound() from None
         # 403: a fork's read-only token; 404: a token that may not see the repository or PR.
         if exc.status in (403, 404):
             raise CommentForbidden(f"{doing}: HTTP {exc.status} {message}".strip()) from None
@@ -216,5 +216,5 @@ def _first_line(text: str) -> str:
 
 def pull_head_sha(github: Github, repository: str, number: int) -> str:
     """The head commit of a pull request, as GitHub knows it now."""
-    with _translated(f"reading pull request {repository}#{number}"):
+    with translated(f"reading pull request {repository}#{number}"):
         return str(github.get_repo(repository).get_pull(number).head.sha)

@@ -23,7 +23,7 @@ from github import Github
 from ci_optimizer.config import load_config
 from ci_optimizer.errors import CiOptimizerError
 from ci_optimizer.github.action_settings import ActionSettings
-from ci_optimizer.github.comment import CommentForbidden, _NotFound, _translated, make_github
+from ci_optimizer.github.comment import CommentForbidden, NotFound, make_github, translated
 from ci_optimizer.github.event import PullRequest
 from ci_optimizer.github.runner import Console
 from ci_optimizer.model.growth import Cause
@@ -181,11 +181,11 @@ class PyGithubReview:
         self._objects: dict[int, Any] = {}
 
     def files(self) -> list[tuple[str, str]]:
-        with _translated(f"listing the files of {self._where}"):
+        with translated(f"listing the files of {self._where}"):
             return [(f.filename, f.patch or "") for f in self._pull.get_files()]
 
     def comments(self) -> list[ReviewComment]:
-        with _translated(f"listing the review comments of {self._where}"):
+        with translated(f"listing the review comments of {self._where}"):
             found = []
             for c in self._pull.get_review_comments():
                 self._objects[c.id] = c
@@ -199,19 +199,19 @@ class PyGithubReview:
              **({"start_line": p.start_line, "start_side": "RIGHT"} if p.start_line else {})}
             for p in comments
         ]
-        with _translated(f"reviewing {self._where}"):
+        with translated(f"reviewing {self._where}"):
             self._pull.create_review(commit=self._repo.get_commit(commit), body=body, event="COMMENT",
                                      comments=payload)  # type: ignore[arg-type]
 
     def edit(self, comment_id: int, body: str) -> None:
-        with _translated(f"editing review comment {comment_id} on {self._where}"):
+        with translated(f"editing review comment {comment_id} on {self._where}"):
             self._objects[comment_id].edit(body)
 
     def delete(self, comment_id: int) -> None:
         try:
-            with _translated(f"deleting review comment {comment_id} on {self._where}"):
+            with translated(f"deleting review comment {comment_id} on {self._where}"):
                 self._objects[comment_id].delete()
-        except _NotFound:
+        except NotFound:
             pass  # already gone: the outcome we wanted
 
 

@@ -104,10 +104,27 @@ def _evaluate(report: Report, config: Budgets,
     return tuple(results), tuple(warnings)
 
 
+def budgeted_targets(report: Report, budgets: tuple[Budget, ...]) -> tuple[str, ...]:
+    """The targets whose growth the report explains because a budget holds them: those an entry
+    names (`path/Dockerfile:stage` or the stage), and production when there is a `"*"` entry.
+
+    `"*"` does not name every target: each analysed target costs a stream of its image out of the
+    engine, and a `"*"` rule is the whole image's default, not a choice of targets to explain
+    (docs/why-it-grew.md).
+    """
+    keys = {b.target for b in budgets}
+    return tuple(t.name for t in report.targets
+                 if any(key in keys for key in _keys(t)[:-1]) or ("*" in keys and t.role == "production"))
+
+
+def _keys(target: TargetResult) -> tuple[str, str, str]:
+    """The `budgets:` keys that can apply to a target, most specific first."""
+    return target.name, stage_name(target), "*"
+
+
 def _rules_for(target: TargetResult, budgets: tuple[Budget, ...]) -> tuple[_Rule, ...]:
-    keys = (target.name, stage_name(target), "*")  # most specific first
     chosen: dict[str, _Rule] = {}
-    for key in keys:
+    for key in _keys(target):
         for budget in (b for b in budgets if b.target == key):
             for name in RULES:
                 value = getattr(budget, name)

@@ -9,6 +9,7 @@ never disagree on what counts.
 - package-cache: package-manager lists and caches written by a RUN (apt, apk, dnf, pip, npm, yarn,
   go, cargo): every version the layer ships, visible or not;
 - dev-toolchain: compilers, headers, static libraries and build caches a RUN of production installs;
+- dev-dependencies: the packages npm installed only for devDependencies (judge/dev_packages.py);
 - shadowed: bytes one line writes and a later line deletes or overwrites, per pair of lines;
 - context-junk: .git, node_modules and the like that a `COPY .` took from the build context;
 - duplicate-file: the same large file (name, size and time) visible at several paths.
@@ -24,6 +25,7 @@ from dataclasses import dataclass, replace
 from ci_optimizer.dockerfile.stages import DockerfileModel, Instruction
 from ci_optimizer.judge.checks.dockerignore import HEAVY_DIRS
 from ci_optimizer.judge.checks.tool_catalog import CACHES, TOOLS
+from ci_optimizer.judge.dev_packages import dev_causes
 from ci_optimizer.judge.fixes import RECOMMENDS, fixed_text
 from ci_optimizer.judge.recommends import installs_recommends, layer_recommends
 from ci_optimizer.measure.stacking import Stacked
@@ -60,9 +62,11 @@ class CauseInputs:
 
 def find_causes(inputs: CauseInputs) -> tuple[Cause, ...]:
     by_line = _instructions(inputs.model)
-    edited = [*_caches(inputs), *_recommends(inputs, by_line)]
-    causes = [*_suggested(inputs, by_line, edited), *_toolchain(inputs, by_line), *_shadowed(inputs),
-              *_context_junk(inputs, by_line), *_duplicates(inputs)]
+    dev = dev_causes(inputs.layers, inputs.stacked.visible, [(i, line) for i, _layer, line in _own(inputs)],
+                     by_line, inputs.model)
+    edited = [*_caches(inputs), *_recommends(inputs, by_line), *((c, edit) for c, edit in dev if edit)]
+    causes = [*_suggested(inputs, by_line, edited), *(c for c, edit in dev if not edit), *_toolchain(inputs, by_line),
+              *_shadowed(inputs), *_context_junk(inputs, by_line), *_duplicates(inputs)]
     return tuple(sorted((c for c in causes if c.bytes >= MIN_CAUSE), key=lambda c: (-c.bytes, c.line or 0, c.kind)))
 
 

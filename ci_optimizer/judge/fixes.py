@@ -16,7 +16,9 @@ from ci_optimizer.dockerfile.stages import Instruction
 _PIP = re.compile(r"\b(pip3?|python3?\s+-m\s+pip)\s+install\b(?![^&;|]*--no-cache-dir)")
 _APK = re.compile(r"\bapk\s+add\b(?![^&;|]*--no-cache)")
 _APT = re.compile(r"\bapt(?:-get)?(?:\s+-\S+)*\s+install\b(?![^&;|]*--no-install-recommends)")
+_NPM = re.compile(r"\bnpm\s+(?:ci|install|i|add|clean-install)\b(?![^&;|]*(?:--omit[= ]dev|--production))")
 RECOMMENDS = "apt recommends"  # not a cache: the packages apt-get install pulls in for a Recommends
+NPM_DEV = "npm dev"  # not a cache: the devDependencies npm installs (judge/dev_packages.py)
 # What each cache's fix appends to the RUN, or the edit that keeps it from being written at all.
 APPEND = {
     "apt lists": "rm -rf /var/lib/apt/lists/*",
@@ -26,7 +28,7 @@ APPEND = {
     "yarn cache": "yarn cache clean",
 }
 INSERT = {"pip cache": (_PIP, " --no-cache-dir"), "apk cache": (_APK, " --no-cache"),
-          RECOMMENDS: (_APT, " --no-install-recommends")}
+          RECOMMENDS: (_APT, " --no-install-recommends"), NPM_DEV: (_NPM, " --omit=dev")}
 
 
 def instruction_text(lines: Sequence[str], ins: Instruction) -> str | None:

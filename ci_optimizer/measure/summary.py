@@ -30,12 +30,18 @@ _CODES = {DIRECTORY: DIR, SYMLINK: LINK, HARDLINK: HARD}
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 
-CACHE_FORMAT = 3  # 2: metas are crc32 fingerprints; 3: the kept files' contents
+CACHE_FORMAT = 4  # 2: metas are crc32 fingerprints; 3: the kept files' contents; 4: npm's hidden lockfiles
 
-# Small files whose content the cause detectors read (judge/recommends.py): what dpkg has installed
-# and which of it apt installed automatically. Only these are read; every other file is skipped.
+# Small files whose content the cause detectors read: what dpkg has installed and which of it apt
+# installed automatically (judge/recommends.py), and, in every node_modules directory, the hidden
+# lockfile npm 7+ writes there, which marks the devDependencies `"dev": true`
+# (judge/dev_packages.py). Only these are read; every other file is skipped.
 KEPT_FILES = ("/var/lib/dpkg/status", "/var/lib/apt/extended_states")
 _KEEP = frozenset(name for path in KEPT_FILES for name in (path[1:], "." + path, path))
+NPM_LOCKFILE = "node_modules/.package-lock.json"  # the end of its path, in any project directory
+# About 500 bytes a package: 8 MiB is some 16,000 packages. A larger one is left unread (the
+# detector then finds nothing) rather than held in memory and in the cache for every layer.
+MAX_NPM_LOCKFILE = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,7 +100,8 @@ def summarize(
     mtimes = array("q")
     metas = array("q")
     kept: dict[str, bytes] = {}
-    for name, kind, file_size, data_size, mtime, meta in scan(src, what=what, keep=_KEEP, kept=kept):
+    members = scan(src, what=what, keep=_KEEP, kept=kept, keep_suffix=NPM_LOCKFILE, max_suffixed=MAX_NPM_LOCKFILE)
+    for name, kind, file_size, data_size, mtime, meta in members:
         path = normalize(name)
         if not path:
             continue

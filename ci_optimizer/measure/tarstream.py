@@ -196,10 +196,12 @@ Member = tuple[str, int, int, int, int, int]  # name, type, size, data_size, mti
 
 
 def scan(
-    src: Source, *, what: str = "tar", keep: Collection[str] = (), kept: dict[str, bytes] | None = None
+    src: Source, *, what: str = "tar", keep: Collection[str] = (), kept: dict[str, bytes] | None = None,
+    keep_suffix: str = "", max_suffixed: int = MAX_KEPT,
 ) -> Iterator[Member]:
     """Each member's header fields, for a caller that never reads the data (it is skipped), but for
-    the members named in `keep` (as the tar spells them): their data goes to `kept`, by that name.
+    the members named in `keep` (as the tar spells them) or whose name ends with `keep_suffix` (up
+    to `max_suffixed` bytes): their data goes to `kept`, by that name.
 
     The same members as entries(), at two thirds of the cost: a layer of 10k small files is mostly
     headers, and most headers are plain ustar/GNU ones with octal numbers, decoded here without
@@ -222,7 +224,8 @@ def scan(
                     name = _text(header[345:500]) + "/" + name
                 data_size = 0 if kind in _NO_DATA else size
                 yield name, kind, size, data_size, mtime, crc32(header[100:124])
-                if keep and name in keep and kept is not None and data_size <= MAX_KEPT:
+                if kept is not None and ((keep and name in keep and data_size <= MAX_KEPT) or (
+                        keep_suffix and data_size <= max_suffixed and name.endswith(keep_suffix))):
                     kept[name] = src.read(data_size) if data_size else b""
                     skip(-data_size % BLOCK)
                 else:
@@ -231,7 +234,8 @@ def scan(
         entry = extensions.entry(header, src)
         data_size = entry.data_size
         yield entry.name, entry.type, entry.size, data_size, entry.mtime, entry.meta
-        if keep and entry.name in keep and kept is not None and data_size <= MAX_KEPT:
+        if kept is not None and ((keep and entry.name in keep and data_size <= MAX_KEPT) or (
+                keep_suffix and data_size <= max_suffixed and entry.name.endswith(keep_suffix))):
             kept[entry.name] = src.read(data_size) if data_size else b""
             skip(-data_size % BLOCK)
         else:

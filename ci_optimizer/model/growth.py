@@ -15,7 +15,8 @@ from typing import Literal
 PathChangeKind = Literal["added", "removed", "grown", "shrunk"]
 DiffDetail = Literal["files", "summary", "layers"]
 CauseKind = Literal[
-    "package-cache", "no-install-recommends", "dev-toolchain", "shadowed", "context-junk", "duplicate-file"
+    "package-cache", "no-install-recommends", "dev-toolchain", "dev-dependencies", "shadowed", "context-junk",
+    "duplicate-file",
 ]
 
 

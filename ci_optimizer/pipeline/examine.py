@@ -23,7 +23,7 @@ from ci_optimizer.model.image_model import Layer
 from ci_optimizer.model.results import CheckResult, Report, TargetResult
 from ci_optimizer.pipeline.check_inputs import gather_inputs
 from ci_optimizer.pipeline.why import explain
-from ci_optimizer.plan.analysis_targets import analysis_targets
+from ci_optimizer.plan.analysis_targets import analysis_off, analysis_targets
 from ci_optimizer.plan.prepare import Planned, RunOptions
 from ci_optimizer.textfile import read_text
 
@@ -39,6 +39,9 @@ class ExamineOptions:
     hadolint: bool = True
     path_env: str | None = None  # where hadolint is looked for
     also: tuple[str, ...] = ()  # analysed too: compared with a registry image, they need a compressed size
+    # Analysed too unless `--analyze none`: a budget holds them, so the report explains their growth
+    # (judge/budgets.budgeted_targets).
+    budgeted: tuple[str, ...] = ()
 
 
 def examine(
@@ -51,6 +54,8 @@ def examine(
     log: Log,
 ) -> Report:
     chosen = set(analysis_targets(report, options.analyze)) | set(options.also)
+    if not analysis_off(options.analyze):
+        chosen |= set(options.budgeted)
     warnings = list(report.warnings)
     layers_of: dict[str, tuple[ImageLayers, tuple[Layer | None, ...]]] = {}  # analysed targets', for the checks
     models = {str(run.dockerfile): (planned.model, _text(run.dockerfile)) for run, planned in runs}

@@ -14,7 +14,7 @@ from typing import Any
 from ci_optimizer.adapters import git
 from ci_optimizer.compare.baseline import compare_with_saved, read_saved
 from ci_optimizer.errors import GitError
-from ci_optimizer.judge.budgets import apply_budgets
+from ci_optimizer.judge.budgets import apply_budgets, budgeted_targets
 from ci_optimizer.model.results import Report
 from ci_optimizer.model.sections import combine
 from ci_optimizer.pipeline import base_ref, registry_base
@@ -68,7 +68,8 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
         report = compare_with_saved(report, share, request.baseline)
     also = registry_base.compared_names(report, looked) if looked is not None else ()
     examine_options = ExamineOptions(analyze=request.analyze, cache_dir=session.layer_cache, smoke=request.smoke,
-                                     hadolint=request.hadolint, path_env=session.path_env, also=also)
+                                     hadolint=request.hadolint, path_env=session.path_env, also=also,
+                                     budgeted=budgeted_targets(report, prepared.config.budgets))
     report = examine(report, prepared.runs, client=engine.images.client, options=examine_options,
                      settings=prepared.config.checks, log=log)
     if looked is not None:

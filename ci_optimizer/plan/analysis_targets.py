@@ -21,10 +21,15 @@ def check_analyze_spec(spec: str, planned: Sequence[Planned]) -> None:
         raise UsageError(f"--analyze: no target named {unknown[0]!r} (targets: {', '.join(sorted(known))})")
 
 
+def analysis_off(spec: str) -> bool:
+    """`--analyze none`: no target is analysed, not even one a budget holds. Pure."""
+    return [w.strip() for w in spec.split(",") if w.strip()] in ([], ["none"])
+
+
 def analysis_targets(report: Report, spec: str) -> tuple[str, ...]:
     """Names of the targets `--analyze SPEC` selects, in report order. Pure."""
     words = [w.strip() for w in spec.split(",") if w.strip()]
-    if words in ([], ["none"]):
+    if analysis_off(spec):
         return ()
     if words == ["all"]:
         return tuple(t.name for t in report.targets)

@@ -133,8 +133,9 @@ def test_budgets_from_the_config_fail_the_run_with_exit_1(
     project: dict[str, Any], run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = tmp_path / "budgets.yml"
+    # `builder` named with the rule "*" already gives it: the same results, and its growth explained
     config.write_text("budgets:\n  '*':\n    max_growth: 60KiB\n  production:\n    max_growth: 1%\n"
-                      "    severity: warning\n  prod:\n    max_size: 1MB\n")
+                      "    severity: warning\n  prod:\n    max_size: 1MB\n  builder:\n    max_growth: 60KiB\n")
     monkeypatch.chdir(project["repo"])
     result = run_cli("--base-ref", "main", "--config", str(config), "--json", str(tmp_path / "r.json"), "--quiet")
     assert result.code == 1, result.stderr
@@ -151,6 +152,14 @@ def test_budgets_from_the_config_fail_the_run_with_exit_1(
     ]
     assert f"{config}: budgets.prod: no target named 'prod' (targets: builder, tester, production)" in (
         document["warnings"])
+    # a budget holds builder, so its path diff is in the report: /out/app grew by 100 KiB on line 3;
+    # tester has only the "*" entry, which explains production alone
+    growth = by_name(document)["builder"]["growth"]
+    assert growth["diff"]["detail"] == "files"
+    assert [(c["path"], c["kind"], c["delta_bytes"], c["line"]) for c in growth["diff"]["changes"]] == [
+        ("/out/app", "grown", 100 * 1024, 3)]
+    assert growth["causes"] == []
+    assert by_name(document)["tester"]["growth"] is None
 
 
 def test_write_baseline_then_baseline_gives_the_same_deltas_without_building_the_base(

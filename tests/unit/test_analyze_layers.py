@@ -12,6 +12,7 @@ from ci_optimizer.measure.summary import (
     FILE,
     HARD,
     LINK,
+    MAX_NPM_LOCKFILE,
     OPAQUE,
     WHITEOUT,
     LayerSummary,
@@ -70,6 +71,17 @@ def test_the_dpkg_and_apt_state_files_are_kept_and_nothing_else() -> None:
         assert from_bytes(to_bytes(replace(summary, diff_id=DIFF_ID))) == replace(summary, diff_id=DIFF_ID)
 
 
+def test_npm_hidden_lockfiles_are_kept_in_every_node_modules_up_to_their_bound() -> None:
+    lock = b'{"packages": {"node_modules/semver": {"dev": true}}}'
+    tar = layer(file("app/node_modules/.package-lock.json", data=lock), file("app/package-lock.json", data=b"{}"),
+                file("./node_modules/.package-lock.json", data=b"{}"), file("srv/x/.package-lock.json", data=b"{}"),
+                file("big/node_modules/.package-lock.json", MAX_NPM_LOCKFILE + 1))
+    summary = summarize(ByteStream([tar]))
+    assert summary.kept == (("/app/node_modules/.package-lock.json", lock), ("/node_modules/.package-lock.json", b"{}"))
+    assert summary.sizes[-1] == MAX_NPM_LOCKFILE + 1  # too large to keep, still counted
+    assert from_bytes(to_bytes(summary)) == summary
+
+
 def test_cache_bytes_round_trip_and_reject_damage() -> None:
     summary = _summary()
     data = to_bytes(summary)
@@ -88,7 +100,7 @@ def test_layer_cache_on_disk(tmp_path: Path) -> None:
     assert cache.has(DIFF_ID)
     assert cache.get(DIFF_ID) == summary
     (path,) = (tmp_path / "layers").iterdir()
-    assert path.name == "sha256-" + "ab" * 32 + ".v3"
+    assert path.name == "sha256-" + "ab" * 32 + ".v4"
     path.write_bytes(b"damaged")
     assert cache.get(DIFF_ID) is None  # a miss, never an error
 

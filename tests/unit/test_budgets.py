@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ci_optimizer.config import Config, parse_config
-from ci_optimizer.judge.budgets import apply_budgets, budget_warnings, evaluate_budgets
+from ci_optimizer.judge.budgets import apply_budgets, budget_warnings, budgeted_targets, evaluate_budgets
 from ci_optimizer.model.image_model import ImageAnalysis
 from ci_optimizer.model.results import Baseline, BudgetResult, Reduction, Report, Section, TargetResult
 from tests.report_support import make_target, retarget
@@ -174,3 +174,19 @@ def test_wasted_space_rules_read_the_image_analysis_as_dive_does() -> None:
         BudgetResult(target="production", rule="min_efficiency", limit="90.0 %", actual="80.0 %", passed=False,
                      message="production is 80.0 % efficient, less than 90.0 %"),
     )
+
+
+def test_the_targets_a_budget_holds_are_those_it_names_and_production_for_a_star_entry() -> None:
+    api = target("api/Dockerfile:builder", 20_000_000, role="builder", dockerfile="api/Dockerfile")
+    api_prod = target("api/Dockerfile:production", 9_000_000, role="production", dockerfile="api/Dockerfile")
+    web = target("web/Dockerfile:builder", 60_000_000, role="builder", dockerfile="web/Dockerfile")
+    tester = target("tester", 1_000, role="tester", dockerfile="web/Dockerfile")
+    combined = Report(dockerfile="api/Dockerfile, web/Dockerfile", targets=(api, api_prod, web, tester))
+    assert budgeted_targets(combined, config("budgets:\n  '*':\n    max_size: 1GB\n").budgets) == (
+        "api/Dockerfile:production",)
+    assert budgeted_targets(combined, config("budgets:\n  builder:\n    max_size: 1GB\n").budgets) == (
+        "api/Dockerfile:builder", "web/Dockerfile:builder")
+    assert budgeted_targets(combined, config(
+        "budgets:\n  web/Dockerfile:builder:\n    max_layers: 9\n  tester:\n    max_size: 1MB\n").budgets) == (
+        "web/Dockerfile:builder", "tester")
+    assert budgeted_targets(combined, config("budgets:\n  nothing:\n    max_size: 1GB\n").budgets) == ()
