@@ -94,3 +94,10 @@ def test_every_output_is_written(action: dict[str, Any], tmp_path: Path) -> None
     assert parse_output_file(path.read_text()) == {"passed": "true", "report": "r.json", "comment-url": "https://x/1"}
     for spec in action["outputs"].values():
         assert spec.get("description")
+
+
+def test_every_input_and_output_is_documented(action: dict[str, Any]) -> None:
+    docs = (ROOT / "docs" / "github-action.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", docs, flags=re.MULTILINE))
+    assert set(action["inputs"]) - documented == set()
+    assert set(action["outputs"]) - documented == set()
