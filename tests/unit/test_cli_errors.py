@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,13 @@ def test_unknown_analyze_target_is_rejected_before_any_build(project: Path) -> N
         run("run", "--context", str(project), "--analyze", "production,prod"),
         "--analyze: no target named 'prod' (targets: production, tester)",
     )
+
+
+def test_every_run_option_is_in_the_readme(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    usage = capsys.readouterr().out
+    options = set(re.findall(r"^\s+(?:-\w(?: \S+)?, )?(--[a-z][a-z-]+)", usage, flags=re.MULTILINE)) - {"--help"}
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert len(options) > 20
+    assert sorted(o for o in options if f"`{o}" not in readme) == []
