@@ -22,6 +22,7 @@ from ci_optimizer.errors import RegistryError
 from ci_optimizer.measure.oci_manifest import Platform
 from tests.integration import registries
 from tests.integration.conftest import write_project
+from tests.integration.git_helpers import pull_request
 
 AMD64 = Platform(os="linux", architecture="amd64")
 BASE = """\
@@ -194,3 +195,30 @@ def test_an_unreadable_baseline_image_falls_back_to_a_saved_report(
     assert report["baseline"]["source"] == "file"
     assert f"baseline image {missing}: manifest: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown); compared " \
            f"with {saved} instead" in report["warnings"]
+
+
+@pytest.mark.parametrize("where", ["missing tag", "unreachable registry"])
+def test_an_unreadable_baseline_image_falls_back_to_building_the_base_ref(
+    pushed: Pushed, run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # a PR whose base commit holds BASE and whose branch holds HEAD: one 20 000-byte layer more
+    repo, base_commit = pull_request(tmp_path / "repo", {"Dockerfile": BASE}, {"Dockerfile": HEAD})
+    monkeypatch.chdir(repo)
+    if where == "missing tag":
+        image = f"{pushed.host}/{pushed.repository}:gone-{uuid.uuid4().hex[:6]}"
+        cause = "manifest: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)"
+    else:
+        closed = f"localhost:{registries.free_port()}"
+        image, cause = f"{closed}/app:main", f"cannot reach {closed}: connection refused or no route"
+    report_path = tmp_path / "report.json"
+    result = run_cli("--analyze", "none", "--no-hadolint", "--baseline-image", image, "--base-ref", "main",
+                     "--json", str(report_path), "--quiet")
+    assert result.code == 0, result.stderr
+    report = json.loads(report_path.read_text())
+    assert (report["baseline"]["source"], report["baseline"]["commit"]) == ("ref", base_commit)
+    assert report["warnings"] == [f"baseline image {image}: {cause}; compared with main instead"]
+    production = next(t for t in report["targets"] if t["name"] == "production")
+    # built here, so compared on the engine's sizes: the head's one extra layer, exactly
+    assert (production["basis"], production["base_status"]) == ("size", "built")
+    assert production["delta_bytes"] == 20000
+    assert [(c["kind"], c["line"]) for c in production["layer_changes"]] == [("new", 8)]
