@@ -97,6 +97,7 @@ def examine(
             targets.append(target)
     report = replace(report, targets=tuple(targets), warnings=tuple(warnings))
     checks: list[CheckResult] = []
+    log("ci-optimizer: checking production readiness" + (" (with hadolint)" if options.hadolint else ""))
     for run, planned in runs:
         production = next(
             (t for t in report.targets if t.role == "production" and t.dockerfile == str(run.dockerfile)), None
