@@ -7,8 +7,8 @@ Nothing here fails a run by itself: an analysis that cannot read an image become
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class ExamineOptions:
     hadolint: bool = True
     path_env: str | None = None  # where hadolint is looked for
     also: tuple[str, ...] = ()  # analysed too: compared with a registry image, they need a compressed size
+    sized: Mapping[str, int] = field(default_factory=dict)  # diff ID -> exact compressed size (a registry's)
 
 
 def check_analyze_spec(spec: str, planned: Sequence[Planned]) -> None:
@@ -153,7 +154,7 @@ def _analyze(
         analysis, summaries = read_image(
             tag, client=client, cache_dir=options.cache_dir,
             base_layer_count=base_layers if base_layers is not None else _base_layers_from_history(target),
-            base_image=base if base_layers else None,
+            base_image=base if base_layers else None, sized=options.sized,
         )
     except CiOptimizerError as exc:
         warnings.append(f"layer analysis of {target.name} failed: {exc.one_line()}")

@@ -78,13 +78,15 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
             report = replace(report, warnings=(*report.warnings, *fallback))
     if saved is not None and request.baseline is not None:
         report = compare_with_saved(report, saved, request.baseline)
-    also = registry_base.compared_names(report, looked) if looked is not None else ()
+    client = engine.images.client
+    also = registry_base.compared_names(report, looked, client) if looked is not None else ()
+    sized = registry_base.exact_sizes(looked) if looked is not None else {}
     examine_options = ExamineOptions(analyze=request.analyze, cache_dir=session.layer_cache, smoke=request.smoke,
-                                     hadolint=request.hadolint, path_env=session.path_env, also=also)
-    report = examine(report, prepared.runs, client=engine.images.client, options=examine_options,
+                                     hadolint=request.hadolint, path_env=session.path_env, also=also, sized=sized)
+    report = examine(report, prepared.runs, client=client, options=examine_options,
                      settings=prepared.config.checks, log=log)
     if looked is not None:
-        report = registry_base.apply_images(report, looked)
+        report = registry_base.apply_images(report, looked, client)
     return apply_budgets(report, prepared.config)
 
 
