@@ -95,6 +95,16 @@ def project(name: str, workdir: Path) -> Path:
     return repo
 
 
+def built(report_path: Path, run: Timed) -> dict[str, object]:
+    """The run's report; stops the bench when a target failed (exit 1 is also a broken budget)."""
+    report: dict[str, object] = json.loads(report_path.read_text())
+    failed = [t["name"] for t in report["targets"] if t["status"] != "built"]  # type: ignore[attr-defined]
+    if failed:
+        tail = "\n".join(line for _t, line in run.lines[-40:])
+        raise SystemExit(f"{report_path.name}: {', '.join(failed)} did not build:\n{tail}")
+    return report
+
+
 def phases(run: Timed, report: dict[str, object]) -> str:
     """Where a run's time went, from its timestamped log and its JSON report."""
     def first(pattern: str) -> float | None:
@@ -148,13 +158,16 @@ def bench(name: str, workdir: Path, env: dict[str, str], registry: str, keep: tu
         run = sh([CLI, "run", "--tag-prefix", "cio13bench", *lint, "--cache-from", f"type=registry,ref={cache}",
                   "--baseline-image", cache, "--json", str(report), *args], env, cwd=repo)
         out[key] = run.seconds
-        out[f"{key}-phases"] = phases(run, json.loads(report.read_text()))
+        out[f"{key}-phases"] = phases(run, built(report, run))
         lookups = [float(m.group(1)) for _t, line in run.lines
                    if (m := re.search(r"^ci-optimizer: baseline \S+: .* in ([0-9.]+) s", line))]
         out[f"{key}-lookup"] = max(lookups) if lookups else float("nan")
     prune(env, keep)
-    out["c"] = sh([CLI, "run", "-q", "--tag-prefix", "cio13bench", *lint, "--base-ref", "main", *args], env,
-                  cwd=repo).seconds
+    report = workdir / f"{name}-c.json"
+    run = sh([CLI, "run", "--tag-prefix", "cio13bench", *lint, "--base-ref", "main", "--json", str(report), *args],
+             env, cwd=repo)
+    built(report, run)
+    out["c"] = run.seconds
     prune(env, keep)
     return out
 
