@@ -3,7 +3,7 @@
 
 Setup per fixture: main is built once with `ci-optimizer run --cache-to type=inline` (inline cache
 in every target's image) and every target's image pushed to a local registry as `main-<target>`.
-The PR appends one RUN to the production stage. Each timed run starts on a fresh runner: the
+The PR adds one file to production (a COPY). Each timed run starts on a fresh runner: the
 private engine's build cache and images pruned, the base images kept (nothing can be pulled here).
   a     what the team already runs: docker buildx build --cache-from …:main-production --target production
   b     ci-optimizer run --cache-from …:main-{target} --baseline-image …:main-{target}
@@ -88,9 +88,11 @@ def project(name: str, workdir: Path) -> Path:
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-qm", "main"], check=True)
     subprocess.run([*git, "checkout", "-qb", "pr"], check=True)
+    # one new file in production: a COPY works after any USER and on scratch
+    (repo / "pr.txt").write_text("the pull request\n")
     text = (repo / "Dockerfile").read_text()
-    pr_line = "LABEL pr=1\n" if "FROM scratch AS production" in text else "RUN echo pr > /pr.txt\n"
-    (repo / "Dockerfile").write_text(text.rstrip("\n") + "\n" + pr_line)
+    (repo / "Dockerfile").write_text(text.rstrip("\n") + "\nCOPY pr.txt /pr.txt\n")
+    subprocess.run([*git, "add", "pr.txt"], check=True)
     subprocess.run([*git, "commit", "-qam", "pr"], check=True)
     return repo
 
