@@ -8,6 +8,7 @@ private engine's build cache and images pruned, the base images kept (nothing ca
   a     what the team already runs: docker buildx build --cache-from …:main-production --target production
   b     ci-optimizer run --cache-from …:main-{target} --baseline-image …:main-{target}
         (every target's image pushed with inline cache: every target comes from cache)
+  b0    ci-optimizer run --cache-from …:main-{target} --analyze none (build and tests only, no comparison)
   b1    ci-optimizer run --cache-from …:main-production --baseline-image …:main-production
         (the team pushes production only, as build-push-action does: builder and tester are built)
   c     today's default: ci-optimizer run --base-ref main, no cache
@@ -154,13 +155,20 @@ def bench(name: str, workdir: Path, env: dict[str, str], registry: str, keep: tu
     out["a"] = sh(["docker", "buildx", "build", "--progress", "plain", "--cache-from",
                    f"type=registry,ref={ref}:main-production", "--target", "production", "-t", "cio13bench/a",
                    "--load", *args, "."], env, cwd=repo).seconds
-    for key, cache in (("b", f"{ref}:main-{{target}}"), ("b1", f"{ref}:main-production")):
+    every, production_only = f"{ref}:main-{{target}}", f"{ref}:main-production"
+    for key, cache, compare in (("b", every, ["--baseline-image", every]),
+                                ("b0", every, ["--analyze", "none"]),
+                                ("b1", production_only, ["--baseline-image", production_only])):
         prune(env, keep)
         report = workdir / f"{name}-{key}.json"
         run = sh([CLI, "run", "--tag-prefix", "cio13bench", *lint, "--cache-from", f"type=registry,ref={cache}",
-                  "--baseline-image", cache, "--json", str(report), *args], env, cwd=repo)
+                  *compare, "--json", str(report), *args], env, cwd=repo)
         out[key] = run.seconds
-        out[f"{key}-phases"] = phases(run, built(report, run))
+        document = built(report, run)
+        out[f"{key}-phases"] = phases(run, document)
+        # the floor under the layer analysis: the engine's export of production alone
+        production = next(t for t in document["targets"] if t["role"] == "production")  # type: ignore[attr-defined]
+        out[f"{key}-save"] = sh(["sh", "-c", f"docker save {production['tag']} > /dev/null"], env).seconds
         lookups = [float(m.group(1)) for _t, line in run.lines
                    if (m := re.search(r"^ci-optimizer: baseline \S+: .* in ([0-9.]+) s", line))]
         out[f"{key}-lookup"] = max(lookups) if lookups else float("nan")
@@ -191,14 +199,16 @@ def main() -> int:
             for image in keep[1:]:
                 saved = subprocess.run(["docker", "save", image], capture_output=True, check=True)
                 subprocess.run(["docker", "load"], input=saved.stdout, env=env, capture_output=True, check=True)
-            print(f"{'fixture':<8} {'a team':>7} {'b ours':>7} {'b1':>7} {'c today':>8} {'b/a':>5} {'b1/a':>5} "
-                  f"{'b/c':>5} {'lookup':>7}")
+            print(f"{'fixture':<8} {'a team':>7} {'b ours':>7} {'b0':>7} {'b1':>7} {'c today':>8} {'b/a':>5} "
+                  f"{'b0/a':>5} {'b1/a':>5} {'b/c':>5} {'lookup':>7}")
             for name in names:
                 t = bench(name, workdir, env, registry.host, keep, hadolint=args.hadolint)
-                a, b, b1, c = (float(t[k]) for k in ("a", "b", "b1", "c"))  # type: ignore[arg-type]
-                print(f"{name:<8} {a:>6.1f}s {b:>6.1f}s {b1:>6.1f}s {c:>7.1f}s {b / a:>5.2f} {b1 / a:>5.2f} "
-                      f"{b / c:>5.2f} {float(t['b-lookup']):>6.3f}s", flush=True)  # type: ignore[arg-type]
-                print(f"         b:  {t['b-phases']}\n         b1: {t['b1-phases']}", flush=True)
+                a, b, b0, b1, c = (float(t[k]) for k in ("a", "b", "b0", "b1", "c"))  # type: ignore[arg-type]
+                print(f"{name:<8} {a:>6.1f}s {b:>6.1f}s {b0:>6.1f}s {b1:>6.1f}s {c:>7.1f}s {b / a:>5.2f} "
+                      f"{b0 / a:>5.2f} {b1 / a:>5.2f} {b / c:>5.2f} {float(t['b-lookup']):>6.3f}s", flush=True)  # type: ignore[arg-type]
+                for key in ("b", "b0", "b1"):
+                    print(f"         {key + ':':<4}{t[f'{key}-phases']}; docker save of production alone: "
+                          f"{float(t[f'{key}-save']):.1f} s", flush=True)  # type: ignore[arg-type]
     return 0
 
 
