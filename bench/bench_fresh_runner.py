@@ -202,7 +202,12 @@ def main() -> int:
             print(f"{'fixture':<8} {'a team':>7} {'b ours':>7} {'b0':>7} {'b1':>7} {'c today':>8} {'b/a':>5} "
                   f"{'b0/a':>5} {'b1/a':>5} {'b/c':>5} {'lookup':>7}")
             for name in names:
-                t = bench(name, workdir, env, registry.host, keep, hadolint=args.hadolint)
+                try:
+                    t = bench(name, workdir, env, registry.host, keep, hadolint=args.hadolint)
+                except SystemExit:
+                    for log in workdir.glob("engine-*/dockerd.log"):  # the engine's side of a failure
+                        shutil.copy(log, Path(tempfile.gettempdir()) / f"cio13-bench-{name}-dockerd.log")
+                    raise
                 a, b, b0, b1, c = (float(t[k]) for k in ("a", "b", "b0", "b1", "c"))  # type: ignore[arg-type]
                 print(f"{name:<8} {a:>6.1f}s {b:>6.1f}s {b0:>6.1f}s {b1:>6.1f}s {c:>7.1f}s {b / a:>5.2f} "
                       f"{b0 / a:>5.2f} {b1 / a:>5.2f} {b / c:>5.2f} {float(t['b-lookup']):>6.3f}s", flush=True)  # type: ignore[arg-type]
