@@ -76,13 +76,24 @@ def sh(argv: list[str], env: dict[str, str], cwd: Path | None = None) -> Timed:
 
 
 def prune(env: dict[str, str], keep: tuple[str, ...]) -> None:
-    subprocess.run(["docker", "builder", "prune", "-af"], env=env, capture_output=True, check=True)
+    """A fresh runner: no images but the bases, no build cache. Images first: the build cache an
+    image still uses survives `docker builder prune` (the first pass pruned in the other order,
+    and later runs reused what earlier ones had built)."""
     images = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"], env=env,
                             capture_output=True, text=True, check=True).stdout.splitlines()
     kept = {line.split()[1] for line in images if line.split()[0] in keep}
     doomed = {line.split()[1] for line in images} - kept
     if doomed:
         subprocess.run(["docker", "rmi", "-f", *doomed], env=env, capture_output=True, check=False)
+    subprocess.run(["docker", "builder", "prune", "-af"], env=env, capture_output=True, check=True)
+    left = subprocess.run(["docker", "system", "df", "--format", "{{.Type}}={{.Size}}"], env=env,
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    if "Build Cache=0B" not in left:
+        raise SystemExit(f"the engine is not fresh after the prune: {left}")
+    # BuildKit collects what the prune released in the background; a build that starts meanwhile
+    # can hit BuildKit v0.8's nil dereference in CalcSlowCache (moby/buildkit#2156 fixed one such
+    # race) and take the engine down. A fresh runner has nothing being collected: let it settle.
+    time.sleep(5)
 
 
 def project(name: str, workdir: Path) -> Path:
