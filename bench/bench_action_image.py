@@ -40,8 +40,17 @@ def run(argv: list[str], cwd: Path | None = None) -> str:
     return done.stdout
 
 
+def ca_secret() -> list[str]:
+    """A TLS-intercepting proxy's CA, when this machine has one, for pip inside the build."""
+    for name in ("PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        path = os.environ.get(name)
+        if path and Path(path).is_file():
+            return ["--secret", f"id=pip-ca,src={path}"]
+    return []
+
+
 def build(context: Path, dockerfile: Path, tag: str, *, cold: bool) -> float:
-    args = [part for arg in STAND_INS for part in ("--build-arg", arg)]
+    args = [part for arg in STAND_INS for part in ("--build-arg", arg)] + ca_secret()
     started = time.monotonic()
     run(["docker", "build", *(["--no-cache"] if cold else []), "--target", "production", "-f", str(dockerfile),
          "-t", tag, *args, str(context)])
