@@ -61,7 +61,8 @@ def measure(context: Path, dockerfile: Path, tag: str) -> dict[str, float]:
     cold = build(context, dockerfile, tag, cold=True)
     init = context / "ci_optimizer" / "__init__.py"
     original = init.read_text()
-    init.write_text(original + "# a one-line change\n")
+    # a change no earlier run made: BuildKit would otherwise find this very layer in its cache
+    init.write_text(original + f"# a one-line change {uuid.uuid4().hex}\n")
     try:
         warm = build(context, dockerfile, tag, cold=False)
     finally:
