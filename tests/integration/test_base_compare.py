@@ -92,7 +92,7 @@ def test_base_ref_fills_exact_deltas_and_the_layers_that_changed(
     assert result.code == 0, result.stderr
     document = read(tmp_path / "report.json")
     assert document["baseline"] == {"source": "ref", "ref": "main", "commit": project["base"], "path": None,
-                                    "fetched": []}
+                                    "fetched": [], "image": None, "platform": None}
     targets = by_name(document)
     for name in ("builder", "tester", "production"):
         head_size = engine_size(targets[name]["tag"])
@@ -170,7 +170,7 @@ def test_write_baseline_then_baseline_gives_the_same_deltas_without_building_the
     document = read(tmp_path / "head.json")
     base_targets = by_name(read(saved))
     assert document["baseline"] == {"source": "file", "ref": None, "commit": None, "path": str(saved),
-                                    "fetched": []}
+                                    "fetched": [], "image": None, "platform": None}
     for name, target in by_name(document).items():
         assert target["base_size_bytes"] == base_targets[name]["size_bytes"]
         assert target["delta_bytes"] == target["size_bytes"] - base_targets[name]["size_bytes"]
