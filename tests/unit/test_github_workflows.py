@@ -96,6 +96,8 @@ def test_the_release_builds_both_platforms_with_provenance_and_pins_the_tag_to_t
     assert action_ref["needs"] == "image"
     [run] = [s["run"] for s in action_ref["steps"] if "run" in s]
     assert run.startswith('scripts/pin-action-image.sh "$IMAGE"\n')
+    # the release tag and the major tag (v1, which the docs use) both name the pinned commit
+    assert '"refs/tags/${GITHUB_REF_NAME}" "refs/tags/${major}"' in run
 
 
 def test_the_default_branch_runs_the_checked_out_dockerfile() -> None:
