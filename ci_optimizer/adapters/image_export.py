@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import requests
 from ci_optimizer.adapters.layer_cache import LayerCache
 from ci_optimizer.errors import EngineError
 from ci_optimizer.measure.archive import read_archive
-from ci_optimizer.measure.compress import DEFAULT_PLAN, SamplePlan, Throttle
+from ci_optimizer.measure.compress import DEFAULT_PLAN, Compressed, SamplePlan, Throttle
 from ci_optimizer.measure.stacking import Stacked, analyze_stacked
 from ci_optimizer.measure.summary import LayerSummary
 from ci_optimizer.model.image_model import ImageAnalysis
@@ -101,12 +101,12 @@ class _Layers:
 
 def _read_layers(
     chunks: Iterable[bytes], image_ref: str, expected: Sequence[str], layers: _Layers, *, throttle: Throttle,
-    plan: SamplePlan, base_layers: int = 0,
+    plan: SamplePlan, base_layers: int = 0, sized: Mapping[str, int] | None = None,
 ) -> None:
     known = frozenset(d for d in expected if layers.has(d))
     archive = read_archive(chunks, throttle=throttle, plan=plan, expected=expected, known=known,
                            careful=frozenset(expected[:base_layers]) - known, careful_plan=BASE_PLAN,
-                           name=f"docker save {image_ref}")
+                           sized=sized, name=f"docker save {image_ref}")
     if archive.diff_ids != tuple(expected):
         raise EngineError(f"{image_ref} changed while it was being read (its layers differ from inspect)")
     for summary in archive.summaries:
@@ -127,7 +127,8 @@ def yield_cpu() -> None:
 
 
 def _prefetch_base(
-    client: Any, base_image: str, expected: Sequence[str], layers: _Layers, *, workers: int
+    client: Any, base_image: str, expected: Sequence[str], layers: _Layers, *, workers: int,
+    sized: Mapping[str, int],
 ) -> threading.Thread | None:
     """Read the base image's layers while the engine is still exporting the target.
 
@@ -140,8 +141,8 @@ def _prefetch_base(
         base = diff_ids(client, base_image)
     except EngineError:
         return None  # not in the engine (pulled by digest, or a stage): the target's stream reads it
-    if not base or tuple(expected[: len(base)]) != base or all(layers.has(d) for d in base):
-        return None
+    if not base or tuple(expected[: len(base)]) != base or all(layers.has(d) or d in sized for d in base):
+        return None  # nothing to gain: a layer whose size the registry gave costs only its parse
 
     def run() -> None:
         yield_cpu()
@@ -185,15 +186,18 @@ def read_image(
     base_image: str | None = None,
     workers: int | None = None,
     plan: SamplePlan = DEFAULT_PLAN,
+    sized: Mapping[str, int] | None = None,
 ) -> ImageLayers:
     """Analyse one image the engine holds (a tag or an image ID).
 
     `base_layer_count` leading layers belong to the base image (see base_layer_count());
     `base_image`, when the engine has it, is read alongside to take its layers off the critical
-    path. Summaries are kept in `cache_dir` (None: no cache) under their diff IDs.
+    path. Summaries are kept in `cache_dir` (None: no cache) under their diff IDs. `sized` gives
+    the exact compressed size of layers a registry holds (the baseline image's): they are not
+    estimated, and the base image is not read ahead for them.
     """
     summaries, cached = _summaries(image_ref, client=client, cache_dir=cache_dir, base_layer_count=base_layer_count,
-                                   base_image=base_image, workers=workers, plan=plan)
+                                   base_image=base_image, workers=workers, plan=plan, sized=sized)
     analysis, stacked = analyze_stacked(summaries, base_layers=base_layer_count, cached_layers=cached)
     return ImageLayers(analysis=analysis, summaries=summaries, stacked=stacked)
 
@@ -210,8 +214,10 @@ def read_summaries(
 def _summaries(
     image_ref: str, *, client: Any, cache_dir: Path | None, base_layer_count: int, base_image: str | None = None,
     workers: int | None = None, plan: SamplePlan = DEFAULT_PLAN, known: Mapping[str, LayerSummary] | None = None,
+    sized: Mapping[str, int] | None = None,
 ) -> tuple[tuple[LayerSummary, ...], int]:
     """The summaries, oldest first, and how many were at hand before the image was read."""
+    sized = sized or {}
     expected = diff_ids(client, image_ref)
     # One core stays with the parser (it holds the GIL) and the engine streaming to it; measured on
     # 2 CPUs, a second gzip worker only adds contention.
@@ -221,7 +227,8 @@ def _summaries(
     if cached < len(expected):
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gzip-estimate") as pool:
             throttle = Throttle(pool, pending=4 * workers)
-            prefetch = _prefetch_base(client, base_image, expected, layers, workers=workers) if base_image else None
+            prefetch = (_prefetch_base(client, base_image, expected, layers, workers=workers, sized=sized)
+                        if base_image else None)
             with contextlib.closing(stream_save(client, image_ref)) as chunks:
                 try:
                     first = next(chunks, None)  # the engine has exported the image: the stream begins
@@ -232,13 +239,15 @@ def _summaries(
                 if first is not None:
                     stream = itertools.chain([first], chunks)
                     _read_layers(stream, image_ref, expected, layers, throttle=throttle, plan=plan,
-                                 base_layers=base_layer_count)
+                                 base_layers=base_layer_count, sized=sized)
         layers.cache.prune(CACHE_MAX_BYTES)
     summaries: list[LayerSummary] = []
     for diff_id in expected:
         summary = layers.get(diff_id)
         if summary is None:
             raise EngineError(f"layer {diff_id} of {image_ref} was neither read nor found in the layer cache")
+        if diff_id in sized:  # a cached estimate gives way to the registry's exact size
+            summary = replace(summary, compressed=Compressed(bytes=sized[diff_id], exact=True))
         summaries.append(summary)
     return tuple(summaries), cached
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ci_optimizer.errors import EngineError
@@ -126,6 +126,7 @@ def read_archive(
     known: Collection[str] = frozenset(),
     careful: Collection[str] = frozenset(),
     careful_plan: SamplePlan = DEFAULT_PLAN,
+    sized: Mapping[str, int] | None = None,
     name: str = "image archive",
 ) -> ArchiveLayers:
     """Summarise every layer of the archive streamed by `chunks`.
@@ -134,9 +135,13 @@ def read_archive(
     Layers in `careful` (a base image's: a distro's mix of binaries and text) are sampled with
     `careful_plan`. An OCI archive names a plain layer by its diff ID; a legacy one by a v1 ID,
     recognised from the layer's `json` and `expected` (the image's diff IDs, see v1ids.py).
+    `sized` maps diff IDs to their exact compressed size (a registry's manifest): those layers are
+    read for their files but not compressed, the costly part of the estimate.
     """
+    sized = sized or {}
     reader = _Reader(ByteStream(chunks, name=name), throttle=throttle, plan=plan, known=known,
-                     careful=(careful, careful_plan), v1_ids=v1_matcher(expected, {*known, *careful}))
+                     careful=(careful, careful_plan), sized=sized,
+                     v1_ids=v1_matcher(expected, {*known, *careful, *sized}))
     for entry in entries(reader.stream, what=name):
         reader.member(entry)
     # Whatever follows the end marker (zero padding) is left unread: the caller may close the stream.
@@ -146,7 +151,8 @@ def read_archive(
 class _Reader:
     def __init__(
         self, stream: ByteStream, *, throttle: Throttle, plan: SamplePlan, known: Collection[str],
-        careful: tuple[Collection[str], SamplePlan], v1_ids: Callable[[bytes], str | None] | None,
+        careful: tuple[Collection[str], SamplePlan], sized: Mapping[str, int],
+        v1_ids: Callable[[bytes], str | None] | None,
     ) -> None:
         self.stream = stream
         self.name = stream.name
@@ -161,6 +167,8 @@ class _Reader:
         self.skip_legacy: set[str] = set()  # legacy layer.tar paths recognised as known from their json
         self.careful, self.careful_plan = careful
         self.careful_legacy: set[str] = set()  # legacy layer.tar paths recognised as careful ones
+        self.sized = sized
+        self.sized_legacy: dict[str, int] = {}  # legacy layer.tar paths whose compressed size is known
 
     def member(self, entry: TarEntry) -> None:
         path = posixpath.normpath(entry.name.lstrip("/")).removeprefix("./")
@@ -175,6 +183,8 @@ class _Reader:
             layer_path = posixpath.dirname(path) + "/layer.tar"
             if diff_id in self.known:
                 self.skip_legacy.add(layer_path)
+            elif diff_id is not None and diff_id in self.sized:
+                self.sized_legacy[layer_path] = self.sized[diff_id]
             elif diff_id in self.careful:
                 self.careful_legacy.add(layer_path)
             return
@@ -193,6 +203,14 @@ class _Reader:
             self._layer(path, size)
 
     def _layer(self, path: str, size: int) -> None:
+        exact = self.sized_legacy.get(path)
+        if exact is None and path.startswith("blobs/"):
+            exact = self.sized.get(blob_digest(path))
+        if exact is not None:
+            source = _MemberSource(self.stream, size, None)
+            summary = summarize(source, what=f"{self.name}: {path}")
+            self.found[path] = (replace(summary, tar_bytes=source.finish()), None, Compressed(bytes=exact, exact=True))
+            return
         careful = path in self.careful_legacy or (path.startswith("blobs/") and blob_digest(path) in self.careful)
         plan = self.careful_plan if careful else self.plan
         compressor = layer_estimator(size, self.throttle, plan)

@@ -7,8 +7,8 @@ Nothing here fails a run by itself: an analysis that cannot read an image become
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ class ExamineOptions:
     # Analysed too unless `--analyze none`: a budget holds them, so the report explains their growth
     # (judge/budgets.budgeted_targets).
     budgeted: tuple[str, ...] = ()
+    sized: Mapping[str, int] = field(default_factory=dict)  # diff ID -> exact compressed size (a registry's)
 
 
 def examine(
@@ -77,6 +78,7 @@ def examine(
             targets.append(target)
     report = replace(report, targets=tuple(targets), warnings=tuple(warnings))
     checks: list[CheckResult] = []
+    log("ci-optimizer: checking production readiness" + (" (with hadolint)" if options.hadolint else ""))
     for run, planned in runs:
         production = next(
             (t for t in report.targets if t.role == "production" and t.dockerfile == str(run.dockerfile)), None
@@ -132,7 +134,7 @@ def _analyze(
         image = read_image(
             tag, client=client, cache_dir=options.cache_dir,
             base_layer_count=base_layers if base_layers is not None else _base_layers_from_history(target),
-            base_image=base if base_layers else None,
+            base_image=base if base_layers else None, sized=options.sized,
         )
     except CiOptimizerError as exc:
         warnings.append(f"layer analysis of {target.name} failed: {exc.one_line()}")

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ci_optimizer.adapters.image_export import diff_ids
 from ci_optimizer.adapters.images import engine_platform
-from ci_optimizer.compare.registry_compare import compare_with_image
+from ci_optimizer.compare.registry_compare import all_in, compare_with_image
 from ci_optimizer.errors import CiOptimizerError
 from ci_optimizer.model.remote_image import RemoteImage
 from ci_optimizer.model.results import Baseline, Report, TargetResult
@@ -71,15 +72,25 @@ def look_up(wanted: Mapping[Key, str], *, registry: Registry, client: Any, templ
     return Looked(template=template, platform=str(platform), found=found, warnings=tuple(warnings))
 
 
-def compared_names(report: Report, looked: Looked) -> tuple[str, ...]:
-    """The report's names of the targets that have a registry baseline: they need a compressed size."""
-    return tuple(t.name for t in report.targets if _key(t) in _normal(looked.found))
+def compared_names(report: Report, looked: Looked, client: Any) -> tuple[str, ...]:
+    """The targets with a registry baseline that need the layer analysis for their compressed size:
+    those with a layer the base's image lacks. A target made only of the base's layers (a stage
+    the pull request did not touch, from cache) is compared by diff ID, without an export."""
+    found = _normal(looked.found)
+    return tuple(t.name for t in report.targets
+                 if _key(t) in found and not all_in(_layers(t, client), found[_key(t)]))
 
 
-def apply_images(report: Report, looked: Looked) -> Report:
+def exact_sizes(looked: Looked) -> dict[str, int]:
+    """The registry's exact compressed size of every layer of the baseline images, by diff ID."""
+    return {layer.diff_id: layer.compressed_bytes for image in looked.found.values() for layer in image.layers}
+
+
+def apply_images(report: Report, looked: Looked, client: Any) -> Report:
     """Each target with a registry baseline compared with it; the others are left as they were."""
     found = _normal(looked.found)
-    targets = tuple(compare_with_image(t, found[_key(t)]) if _key(t) in found else t for t in report.targets)
+    targets = tuple(compare_with_image(t, found[_key(t)], () if t.analysis else _layers(t, client))
+                    if _key(t) in found else t for t in report.targets)
     baseline = Baseline(source="image", image=looked.template, platform=looked.platform)
     return replace(report, targets=targets, baseline=baseline,
                    warnings=tuple(dict.fromkeys((*report.warnings, *looked.warnings))))
@@ -91,3 +102,13 @@ def _key(target: TargetResult) -> Key:
 
 def _normal(found: Mapping[Key, RemoteImage]) -> dict[Key, RemoteImage]:
     return {(posixpath.normpath(d), name): image for (d, name), image in found.items()}
+
+
+def _layers(target: TargetResult, client: Any) -> tuple[str, ...]:
+    """The target's diff IDs as the engine has them; () when it is not built or cannot be inspected."""
+    if target.status != "built" or not target.tag:
+        return ()
+    try:
+        return diff_ids(client, target.tag)
+    except CiOptimizerError:
+        return ()

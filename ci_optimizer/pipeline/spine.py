@@ -66,14 +66,16 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
     if saved is not None and request.baseline is not None:
         share = shards.saved_share(saved, prepared.shard) if prepared.shard is not None else saved
         report = compare_with_saved(report, share, request.baseline)
-    also = registry_base.compared_names(report, looked) if looked is not None else ()
+    client = engine.images.client
+    also = registry_base.compared_names(report, looked, client) if looked is not None else ()
+    sized = registry_base.exact_sizes(looked) if looked is not None else {}
     examine_options = ExamineOptions(analyze=request.analyze, cache_dir=session.layer_cache, smoke=request.smoke,
                                      hadolint=request.hadolint, path_env=session.path_env, also=also,
-                                     budgeted=budgeted_targets(report, prepared.config.budgets))
-    report = examine(report, prepared.runs, client=engine.images.client, options=examine_options,
+                                     budgeted=budgeted_targets(report, prepared.config.budgets), sized=sized)
+    report = examine(report, prepared.runs, client=client, options=examine_options,
                      settings=prepared.config.checks, log=log)
     if looked is not None:
-        report = registry_base.apply_images(report, looked)
+        report = registry_base.apply_images(report, looked, client)
     report = apply_budgets(report, prepared.config, elsewhere=prepared.elsewhere)
     return replace(report, origin=replace(engine.describe(), commit=_commit(session.cwd), shard=prepared.shard))
 

@@ -22,6 +22,7 @@ from ci_optimizer.errors import RegistryError
 from ci_optimizer.measure.oci_manifest import Platform
 from tests.integration import registries
 from tests.integration.conftest import write_project
+from tests.integration.git_helpers import pull_request
 
 AMD64 = Platform(os="linux", architecture="amd64")
 BASE = """\
@@ -194,3 +195,67 @@ def test_an_unreadable_baseline_image_falls_back_to_a_saved_report(
     assert report["baseline"]["source"] == "file"
     assert f"baseline image {missing}: manifest: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown); compared " \
            f"with {saved} instead" in report["warnings"]
+
+
+@pytest.mark.parametrize("where", ["missing tag", "unreachable registry"])
+def test_an_unreadable_baseline_image_falls_back_to_building_the_base_ref(
+    pushed: Pushed, run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # a PR whose base commit holds BASE and whose branch holds HEAD: one 20 000-byte layer more
+    repo, base_commit = pull_request(tmp_path / "repo", {"Dockerfile": BASE}, {"Dockerfile": HEAD})
+    monkeypatch.chdir(repo)
+    if where == "missing tag":
+        image = f"{pushed.host}/{pushed.repository}:gone-{uuid.uuid4().hex[:6]}"
+        cause = "manifest: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)"
+    else:
+        closed = f"localhost:{registries.free_port()}"
+        image, cause = f"{closed}/app:main", f"cannot reach {closed}: connection refused or no route"
+    report_path = tmp_path / "report.json"
+    result = run_cli("--analyze", "none", "--no-hadolint", "--baseline-image", image, "--base-ref", "main",
+                     "--json", str(report_path), "--quiet")
+    assert result.code == 0, result.stderr
+    report = json.loads(report_path.read_text())
+    assert (report["baseline"]["source"], report["baseline"]["commit"]) == ("ref", base_commit)
+    assert report["warnings"] == [f"baseline image {image}: {cause}; compared with main instead"]
+    production = next(t for t in report["targets"] if t["name"] == "production")
+    # built here, so compared on the engine's sizes: the head's one extra layer, exactly
+    assert (production["basis"], production["base_status"]) == ("size", "built")
+    assert production["delta_bytes"] == 20000
+    assert [(c["kind"], c["line"]) for c in production["layer_changes"]] == [("new", 8)]
+
+
+def test_a_target_the_pr_left_alone_is_compared_by_diff_id_without_an_export(
+    pushed: Pushed, run_cli: Any, tmp_path: Path, docker_client: Any
+) -> None:
+    # main pushed its builder too; the PR changes production only
+    base = write_project(tmp_path / "base", BASE)
+    assert run_cli("--context", str(base), "--analyze", "none", "--no-hadolint", "--quiet", "--json",
+                   str(tmp_path / "base.json")).code == 0
+    builder = next(t for t in json.loads((tmp_path / "base.json").read_text())["targets"] if t["name"] == "builder")
+    pushed_builder = f"{pushed.host}/{pushed.repository}:main-builder"
+    docker_client.images.get(builder["image_id"]).tag(pushed_builder)
+    try:
+        registries.push(pushed_builder)
+    finally:
+        subprocess.run(["docker", "rmi", pushed_builder], capture_output=True, check=False)
+    project = write_project(tmp_path / "head", HEAD)
+    report_path = tmp_path / "report.json"
+    result = run_cli("--context", str(project), "--no-hadolint", "--baseline-image",
+                     f"{pushed.host}/{pushed.repository}:main-{{target}}", "--json", str(report_path))
+    assert result.code == 0, result.stderr
+    targets = {t["name"]: t for t in json.loads(report_path.read_text())["targets"]}
+    builder_now = targets["builder"]
+    # every layer is main's: the registry's exact sizes, nothing exported or estimated
+    assert builder_now["analysis"] is None
+    assert "analysing the layers of builder" not in result.stderr
+    assert (builder_now["basis"], builder_now["delta_bytes"], builder_now["layer_changes"]) == ("compressed", 0, [])
+    assert (builder_now["compressed_bytes"], builder_now["compressed_exact"]) == (builder_now["base_size_bytes"], True)
+    # production has a new layer: analysed, its shared layers at the registry's size (not estimated)
+    production = targets["production"]
+    assert production["analysis"] is not None
+    registry_sizes = {layer.diff_id: layer.compressed_bytes for layer in client(tmp_path).fetch(
+        f"{pushed.host}/{pushed.repository}:main-production", AMD64).layers}
+    shared = {layer["diff_id"]: (layer["compressed_bytes"], layer["compressed_exact"])
+              for layer in production["analysis"]["layers"] if layer["diff_id"] in registry_sizes}
+    assert shared == {d: (size, True) for d, size in registry_sizes.items()}
+    assert production["compressed_bytes"] == production["base_size_bytes"] + production["delta_bytes"]

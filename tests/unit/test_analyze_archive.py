@@ -91,6 +91,21 @@ def test_oci_layout_with_gzip_and_plain_blobs(throttle: Throttle) -> None:
     assert _paths(known)[1] is None  # a plain blob is named by its diff ID: skipped unread
 
 
+@pytest.mark.parametrize("make", [legacy_archive, oci_archive])
+def test_layers_a_registry_sized_are_read_for_their_files_but_not_compressed(
+    throttle: Throttle, make: Callable[[list[bytes]], bytes]
+) -> None:
+    sampled = SamplePlan(exact_below=0)  # observable: a layer the estimate read would come back inexact
+    archive = read_archive(chunked(make(LAYERS[:2]), 4096), throttle=throttle, plan=sampled, expected=IDS[:2],
+                           careful={IDS[0]}, careful_plan=sampled, sized={IDS[0]: 1234})
+    first, second = archive.summaries
+    assert first is not None
+    assert second is not None
+    assert first.compressed == Compressed(bytes=1234, exact=True)  # the registry's size, as given
+    assert (first.paths, first.tar_bytes) == (("/bin/app", "/etc/conf"), len(LAYERS[0]))
+    assert second.compressed.exact is False
+
+
 def test_zstd_layers_are_refused_in_one_line(throttle: Throttle) -> None:
     data = oci_archive([b"\x28\xb5\x2f\xfd" + bytes(600)], attestation=False)
     with pytest.raises(EngineError, match="zstd-compressed"):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from ci_optimizer.adapters.registry_auth import parse_challenge
-from ci_optimizer.compare.registry_compare import compare_with_image
+from ci_optimizer.compare.registry_compare import all_in, compare_with_image
 from ci_optimizer.errors import RegistryError
 from ci_optimizer.measure.oci_manifest import Platform, parse_reference, pick_platform, remote_image
 from ci_optimizer.model.image_model import ImageAnalysis, ImageStats, Layer, LayerAnalysis
@@ -105,6 +106,29 @@ def test_layers_match_by_diff_id_and_the_delta_is_compressed_to_compressed() -> 
         LayerChange(kind="new", created_by="RUN make", base_bytes=None, head_bytes=300, delta_bytes=300, line=7),
         LayerChange(kind="gone", created_by="RUN make old", base_bytes=200, head_bytes=None, delta_bytes=-200),
     )
+
+
+def test_a_target_not_analysed_is_compared_by_diff_id_when_every_layer_is_the_bases() -> None:
+    analysed = _analysed([("sha256:base", 999, None, "import"), ("sha256:copy", 50, 6, "COPY app /app")])
+    head = replace(analysed, analysis=None)
+    base = RemoteImage(reference="r", digest="sha256:m", platform="linux/amd64", layers=(
+        RemoteLayer(diff_id="sha256:base", compressed_bytes=1000, created_by="import"),
+        RemoteLayer(diff_id="sha256:copy", compressed_bytes=51, created_by="COPY app /app"),
+        RemoteLayer(diff_id="sha256:old", compressed_bytes=200, created_by="RUN make old"),
+    ))
+    compared = compare_with_image(head, base, ("sha256:base", "sha256:copy"))
+    # the registry's exact sizes, no estimate: nothing was exported or compressed here
+    assert (compared.compressed_bytes, compared.compressed_exact) == (1051, True)
+    assert (compared.base_size_bytes, compared.delta_bytes, compared.basis) == (1251, -200, "compressed")
+    assert compared.layer_changes == (
+        LayerChange(kind="gone", created_by="RUN make old", base_bytes=200, head_bytes=None, delta_bytes=-200),
+    )
+    # one layer the base lacks (or a layer counted twice that the base has once): no size without the analysis
+    for layers in (("sha256:base", "sha256:new"), ("sha256:base", "sha256:base")):
+        unsized = compare_with_image(head, base, layers)
+        assert (unsized.compressed_bytes, unsized.delta_bytes, unsized.base_size_bytes) == (None, None, 1251)
+    assert all_in(("sha256:copy", "sha256:base"), base)
+    assert not all_in(("sha256:x",), base)
 
 
 def test_bearer_challenges_are_read_with_quoted_params() -> None:
