@@ -62,6 +62,8 @@ COPY tests/ tests/
 COPY action.yml Dockerfile ./
 COPY .github/ .github/
 COPY scripts/ scripts/
+# docs/: the unit tests check that every action input and CLI option is documented
+COPY docs/ docs/
 RUN /opt/ci-optimizer/bin/python -m pytest -q -p no:cacheprovider tests/unit
 
 FROM ${PYTHON_IMAGE} AS production
