@@ -10,7 +10,7 @@ the layer that hid it, which is what tells the user's own waste from the base im
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ci_optimizer.measure.summary import DIR, FILE, OPAQUE, WHITEOUT, LayerSummary
@@ -139,3 +139,23 @@ class LayerStack:
 
 DELETED, OVERWRITTEN, COPIED_UP = 0, 1, 2
 REASONS = ("deleted", "overwritten", "copied-up")
+
+
+def final_entries(stack: LayerStack, layers: Sequence[LayerSummary]) -> Iterator[tuple[str, int, int, int]]:
+    """(path, layer number, kind, size) of every path the stacked image shows."""
+    for path, ref in stack.current.items():
+        number = ref >> SHIFT
+        layer = layers[number]
+        index = ref & 0xFFFFFFFF
+        yield path, number, layer.kinds[index], layer.sizes[index]
+
+
+def add_to_parent(per_dir: dict[str, list[int]], path: str, size: int) -> None:
+    """Count a file's bytes into [bytes, files] of the directory right above it."""
+    parent = path[: path.rfind("/")] or "/"
+    slot = per_dir.get(parent)
+    if slot is None:
+        per_dir[parent] = [size, 1]
+    else:
+        slot[0] += size
+        slot[1] += 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping, Sequence
 
+from ci_optimizer.measure.layerstack import add_to_parent
 from ci_optimizer.model.growth import PathChange, PathChangeKind, PathDiff, PathSummary, PathTotal
 
 Visible = Mapping[str, tuple[int, int]]  # path -> (bytes, layer index)
@@ -45,13 +46,7 @@ def path_summary(visible: Visible, *, depth: int = SUMMARY_DEPTH, min_dir: int =
     for path, (size, _layer) in visible.items():
         if size >= min_file:
             large.append(PathTotal(path=path, size_bytes=size, is_dir=False))
-        parent = path[: path.rfind("/")] or "/"
-        slot = per_dir.get(parent)
-        if slot is None:
-            per_dir[parent] = [size, 1]
-        else:
-            slot[0] += size
-            slot[1] += 1
+        add_to_parent(per_dir, path, size)
     totals: dict[str, list[int]] = {}
     for directory, (size, count) in per_dir.items():
         path = directory

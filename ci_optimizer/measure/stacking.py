@@ -13,7 +13,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ci_optimizer.measure.layerstack import REASONS, SHIFT, LayerStack
+from ci_optimizer.measure.layerstack import REASONS, LayerStack, add_to_parent, final_entries
 from ci_optimizer.measure.summary import FILE, HARD, LINK, LayerSummary
 from ci_optimizer.model.image_model import ImageAnalysis, LayerAnalysis, PathSize, WastedPath
 from ci_optimizer.model.results import TargetResult
@@ -40,16 +40,11 @@ def analyze_stacked(
     dir_bytes: dict[str, list[int]] = {}  # directory -> [bytes, files] of the files right in it
     visible = files = 0
     shipped: dict[str, tuple[int, int]] = {}
-    for path, ref in stack.current.items():
-        number = ref >> SHIFT
-        layer = layers[number]
-        index = ref & 0xFFFFFFFF
-        kind = layer.kinds[index]
+    for path, number, kind, size in final_entries(stack, layers):
         if kind != FILE:
             if kind in _SHIPPED:
                 shipped[path] = (0, number)
             continue
-        size = layer.sizes[index]
         shipped[path] = (size, number)
         visible += size
         files += 1
@@ -57,13 +52,7 @@ def analyze_stacked(
             heapq.heappush(largest, (size, path, number))
         elif size > largest[0][0]:
             heapq.heapreplace(largest, (size, path, number))
-        parent = path[: path.rfind("/")] or "/"
-        slot = dir_bytes.get(parent)
-        if slot is None:
-            dir_bytes[parent] = [size, 1]
-        else:
-            slot[0] += size
-            slot[1] += 1
+        add_to_parent(dir_bytes, path, size)
     total = sum(sum(layer.sizes) for layer in layers)
     wasted = sum(stack.wasted_by_layer)
     own_wasted = sum(stack.wasted_by_layer[base_layers:])
@@ -121,14 +110,8 @@ def stack_layers(layers: Sequence[LayerSummary]) -> Stacked:
     stack = LayerStack(layers, 0)
     for number in range(len(layers)):
         stack.apply(number)
-    visible: dict[str, tuple[int, int]] = {}
-    for path, ref in stack.current.items():
-        number = ref >> SHIFT
-        layer = layers[number]
-        index = ref & 0xFFFFFFFF
-        kind = layer.kinds[index]
-        if kind in _SHIPPED:
-            visible[path] = (layer.sizes[index] if kind == FILE else 0, number)
+    visible = {path: (size if kind == FILE else 0, number)
+               for path, number, kind, size in final_entries(stack, layers) if kind in _SHIPPED}
     return Stacked(visible=visible, hidden=stack.pairs)
 
 
