@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import redirect_stderr
@@ -16,6 +17,12 @@ import docker.errors
 import pytest
 
 from ci_optimizer.cli.main import main
+from ci_optimizer.judge.checks import CheckSettings
+from ci_optimizer.model.results import TargetResult
+from ci_optimizer.pipeline.examine import ExamineOptions, examine
+from ci_optimizer.pipeline.head import build_and_measure
+from ci_optimizer.plan.prepare import RunOptions
+from ci_optimizer.wiring import engine_adapters
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +73,14 @@ def write_project(root: Path, dockerfile: str, files: dict[str, str] | None = No
 
 def image_history_sizes(client: Any, image_id: str) -> Sequence[int]:
     return [int(h["Size"]) for h in client.api.history(image_id)]
+
+
+def examined_target(project: Path, *, tag_prefix: str, client: Any) -> TargetResult:
+    """The project's only target built, measured and examined (layer analysis, growth, checks)."""
+    engine = engine_adapters(dict(os.environ))
+    options = RunOptions(dockerfile=project / "Dockerfile", context=project, tag_prefix=tag_prefix, run_tester=False)
+    report, planned = build_and_measure(options, builder=engine.builder, images=engine.images, log=lambda _line: None)
+    assert report.targets[0].status == "built", (report.targets[0].error, report.targets[0].log_tail)
+    examined = examine(report, [(options, planned)], client=client, options=ExamineOptions(hadolint=False),
+                       settings=CheckSettings(), log=lambda _line: None)
+    return examined.targets[0]

@@ -4,20 +4,14 @@ against the saving measured by building the fixed line."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ci_optimizer.judge.checks import CheckSettings
 from ci_optimizer.model.results import TargetResult
-from ci_optimizer.pipeline.examine import ExamineOptions, examine
-from ci_optimizer.pipeline.head import build_and_measure
-from ci_optimizer.plan.prepare import RunOptions
-from ci_optimizer.wiring import engine_adapters
-from tests.integration.conftest import write_project
+from tests.integration.conftest import examined_target, write_project
 
 pytestmark = pytest.mark.integration
 
@@ -30,16 +24,8 @@ RECOMMENDED = {"ca-certificates", "openssl", "krb5-locales", "libldap-common", "
 
 
 def _examined(tmp_path: Path, tag_prefix: str, client: Any, name: str, flag: str) -> TargetResult:
-    engine = engine_adapters(dict(os.environ))
-    builder, images = engine.builder, engine.images
     project = write_project(tmp_path / name, DOCKERFILE.format(run=INSTALL.format(flag=flag)))
-    options = RunOptions(dockerfile=project / "Dockerfile", context=project, tag_prefix=f"{tag_prefix}/rec-{name}",
-                         run_tester=False)
-    report, planned = build_and_measure(options, builder=builder, images=images, log=lambda _line: None)
-    assert report.targets[0].status == "built", (report.targets[0].error, report.targets[0].log_tail)
-    examined = examine(report, [(options, planned)], client=client, options=ExamineOptions(hadolint=False),
-                       settings=CheckSettings(), log=lambda _line: None)
-    return examined.targets[0]
+    return examined_target(project, tag_prefix=f"{tag_prefix}/rec-{name}", client=client)
 
 
 def test_recommended_packages_are_measured_and_the_fix_saves_them(tmp_path: Path, tag_prefix: str,
