@@ -12,6 +12,7 @@ from pathlib import Path
 from ci_optimizer.compare.baseline import read_saved
 from ci_optimizer.config import Config, load_config
 from ci_optimizer.model.origin import Shard
+from ci_optimizer.model.results import Report
 from ci_optimizer.pipeline.request import Request
 from ci_optimizer.plan import shards
 from ci_optimizer.plan.analysis_targets import check_analyze_spec
@@ -27,6 +28,7 @@ class Prepared:
     runs: tuple[tuple[RunOptions, Planned], ...]  # with --shard: this leg's Dockerfiles only
     shard: Shard | None = None
     elsewhere: frozenset[str] = frozenset()  # target names the other legs build
+    saved: Report | None = None  # --baseline, when the leg's weights already read it
 
 
 def prepare_request(request: Request, *, cwd: Path = Path()) -> Prepared:
@@ -46,4 +48,4 @@ def prepare_request(request: Request, *, cwd: Path = Path()) -> Prepared:
     elsewhere = frozenset().union(*(shards.qualified_names(str(o.dockerfile), p)
                                     for o, p in planned if str(o.dockerfile) not in mine))
     return Prepared(config=config, runs=tuple(r for r in planned if str(r[0].dockerfile) in mine), shard=shard,
-                    elsewhere=elsewhere)
+                    elsewhere=elsewhere, saved=saved)

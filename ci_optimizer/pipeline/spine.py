@@ -39,7 +39,9 @@ def run(request: Request, session: Session, *, log: Log) -> Report:
         looked = None
     saved = None
     if looked is None and request.baseline:
-        saved, unread = read_saved(request.baseline, fallback=request.base_ref)
+        # a shard's weights already read it; read again only to report why it could not be read
+        saved, unread = ((prepared.saved, ()) if prepared.saved is not None
+                         else read_saved(request.baseline, fallback=request.base_ref))
         fallback = (*fallback, *unread)
     base = (base_ref.locate(request.base_ref, cwd=session.cwd, log=log)
             if request.base_ref and saved is None and looked is None and prepared.runs else None)
