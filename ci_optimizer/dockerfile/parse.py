@@ -60,7 +60,8 @@ def parse_dockerfile(
     predefined = platform_args(platform, build_platform or platform)
     scope = GlobalScope(path=path, escape=directives.get("escape", "\\") or "\\", build_args=args,
                         values={k: args.get(k, v) for k, v in predefined.items()})
-    return _build_model(instructions, scope, syntax=directives.get("syntax"), platform=str(platform))
+    return _build_model(instructions, scope, syntax=directives.get("syntax"), platform=str(platform),
+                        source_lines=tuple(text.splitlines()))
 
 
 def _instruction(cmd: Any) -> Instruction:
@@ -76,7 +77,8 @@ def _instruction(cmd: Any) -> Instruction:
 
 
 def _build_model(
-    instructions: list[Instruction], scope: GlobalScope, *, syntax: str | None, platform: str
+    instructions: list[Instruction], scope: GlobalScope, *, syntax: str | None, platform: str,
+    source_lines: tuple[str, ...],
 ) -> DockerfileModel:
     path = scope.path
     froms: list[Instruction] = []
@@ -116,7 +118,8 @@ def _build_model(
         for index in range(len(heads))
     )
     return DockerfileModel(path=path, stages=stages, global_args={n: scope.values[n] for n in scope.declared},
-                           syntax=syntax, platform=platform, escape=scope.escape, warnings=tuple(warnings))
+                           syntax=syntax, platform=platform, escape=scope.escape, warnings=tuple(warnings),
+                           source_lines=source_lines)
 
 
 def _from(

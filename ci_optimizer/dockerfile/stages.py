@@ -104,6 +104,7 @@ class DockerfileModel:
     platform: str = "linux/amd64"  # the target platform the stage references were resolved for
     escape: str = "\\"  # the escape character (`# escape=` directive)
     warnings: tuple[str, ...] = ()  # references that look wrong (scope.prefix_warning), file:line first
+    source_lines: tuple[str, ...] = ()  # the file as read: suggestions replace its lines exactly
 
     def find(self, ref: str) -> Stage | None:
         """A stage by name (case-insensitive), index or `stage-N`."""

@@ -25,7 +25,6 @@ from ci_optimizer.pipeline.check_inputs import gather_inputs
 from ci_optimizer.pipeline.why import explain
 from ci_optimizer.plan.analysis_targets import analysis_off, analysis_targets
 from ci_optimizer.plan.prepare import Planned, RunOptions
-from ci_optimizer.textfile import read_text
 
 Log = Callable[[str], None]
 
@@ -59,7 +58,7 @@ def examine(
         chosen |= set(options.budgeted)
     warnings = list(report.warnings)
     layers_of: dict[str, tuple[ImageLayers, tuple[Layer | None, ...]]] = {}  # analysed targets', for the checks
-    models = {str(run.dockerfile): (planned.model, _text(run.dockerfile)) for run, planned in runs}
+    models = {str(run.dockerfile): (planned.model, planned.model.source_lines) for run, planned in runs}
     targets = []
     for target in report.targets:
         if target.name in chosen and target.status == "built" and target.tag:
@@ -99,14 +98,6 @@ def _base_layers_from_history(target: TargetResult) -> int:
     if len(target.layer_details) != target.layers:
         return 0
     return sum(1 for layer in target.layer_details if layer.from_base)
-
-
-def _text(dockerfile: Path) -> tuple[str, ...]:
-    """The Dockerfile's lines, for suggestions that replace them exactly; () when unreadable."""
-    try:
-        return tuple(read_text(dockerfile, what="Dockerfile", error=CiOptimizerError).splitlines())
-    except CiOptimizerError:
-        return ()
 
 
 def _file_evidence(
